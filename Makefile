@@ -1,0 +1,42 @@
+# Two commands for a newcomer: `make demo` (a real evaluation + leaderboard) and `make test`.
+# Both install what they need: Debian packages (espeak-ng, flite) and a virtualenv in .venv
+# with the CPU build of torch pinned by constraints-cpu.txt.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ZTTS := $(VENV)/bin/ztts-eval
+RESULTS ?= results
+APT_PACKAGES := espeak-ng flite libsndfile1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: install system-deps demo test bench clean-results
+
+system-deps:
+	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null; then \
+		echo "installing Debian packages: $(APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
+	fi
+
+$(VENV)/.installed: pyproject.toml constraints-cpu.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,dev]"
+	touch $@
+
+install: system-deps $(VENV)/.installed
+
+demo: install
+	$(ZTTS) run --model ground-truth --suite demo --results $(RESULTS) --no-report
+	$(ZTTS) run --model espeak-ng --suite demo --results $(RESULTS) --no-report
+	$(ZTTS) run --model flite --suite demo --results $(RESULTS) --no-report
+	$(ZTTS) report --suite demo --results $(RESULTS)
+
+test: install
+	$(PY) -m pytest -q
+
+bench: install
+	$(PY) benchmarks/harness_overhead.py --model espeak-ng
+
+clean-results:
+	rm -rf $(RESULTS)/demo $(RESULTS)/.cache

@@ -1,0 +1,3 @@
+from ztts_eval.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Per-language summaries from per-sample rows. Pure functions: rows in, numbers out.
+
+WER-like columns (aggregation "edits") report the mean of per-utterance error (the headline, as
+Seed-TTS-Eval and DECISIONS.md §2) and the corpus error ΣE/ΣN beside it, plus the count of items
+above 50 %. Not-covered and errored samples are counted, never averaged in as zeros.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any, Iterable
+
+from ztts_eval.metrics.base import ERROR, NOT_COVERED, OK, MetricInfo
+
+GENERATION_STATUSES = ("ok", "failed", "unsupported", "unavailable")
+
+
+def group_label(subset: str, language: str) -> str:
+    """Table column name: the language, or the subset for ZTTS1's hard_en/hard_zh."""
+    return subset if subset.startswith("hard") else language
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def column_summary(rows: list[dict[str, Any]], metric: str, column: str, aggregation: str) -> dict[str, Any]:
+    scored = [r["scores"][metric] for r in rows if metric in r.get("scores", {})]
+    ok = [s for s in scored if s.get("status") == OK and s.get(column) is not None]
+    out: dict[str, Any] = {
+        "n": len(ok),
+        "n_not_covered": sum(s.get("status") == NOT_COVERED for s in scored),
+        "n_error": sum(s.get("status") == ERROR for s in scored),
+        "value": _mean([float(s[column]) for s in ok]),
+    }
+    if aggregation == "edits":
+        errors = sum(s["S"] + s["D"] + s["I"] for s in ok)
+        ref_units = sum(s["N"] for s in ok)
+        out["corpus"] = 100.0 * errors / ref_units if ref_units else None
+        out["over50"] = sum(float(s[column]) > 50.0 for s in ok)
+        out["value_below50"] = _mean([float(s[column]) for s in ok if float(s[column]) <= 50.0])
+    return out
+
+
+def summarize(
+    rows: Iterable[dict[str, Any]],
+    metrics: list[MetricInfo],
+    corpus: dict[str, dict[tuple[str, str], dict[str, Any]]] | None = None,
+) -> list[dict[str, Any]]:
+    """One summary per (subset, language), in first-seen order."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[(row["subset"], row["language"])].append(row)
+    out = []
+    for (subset, language), members in groups.items():
+        summary: dict[str, Any] = {
+            "subset": subset,
+            "language": language,
+            "label": group_label(subset, language),
+            "n": len(members),
+            **{f"n_{s}": sum(r["status"] == s for r in members) for s in GENERATION_STATUSES},
+            "n_flagged": sum(bool(r.get("flags")) for r in members),
+            "columns": {},
+        }
+        for info in metrics:
+            if info.kind == "sample":
+                for col in info.columns:
+                    summary["columns"][col.name] = column_summary(members, info.name, col.name, col.aggregation)
+            else:
+                res = (corpus or {}).get(info.name, {}).get((subset, language), {"status": NOT_COVERED})
+                for col in info.columns:
+                    summary["columns"][col.name] = {
+                        "value": res.get(col.name) if res.get("status") == OK else None,
+                        "status": res.get("status"),
+                        "n": res.get("n_system", 0),
+                        "n_reference": res.get("n_reference", 0),
+                        **({"error": res["error"]} if "error" in res else {}),
+                    }
+        out.append(summary)
+    return out

@@ -1,0 +1,158 @@
+"""Command line: `ztts-eval run | report | validate | ls`.
+
+Only argparse and the registry are imported at start-up; each command imports what it needs,
+so `--help` and `ls` stay fast and never import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must be comma-separated integers, got {text!r}") from None
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"seeds must be a non-empty list without repeats, got {text!r}")
+    return seeds
+
+
+def _param(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"--param takes KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ztts-eval", description="Reproducible TTS evaluation (ZTTS1-Eval and more).")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="generate audio with a model on a suite and score it (resumable)")
+    r.add_argument("--model", required=True, help="adapter name (see `ztts-eval ls`)")
+    r.add_argument("--suite", required=True, help="suite name (e.g. demo) or path to a manifest .jsonl")
+    r.add_argument("--profile", default="lite", help="metric profile: lite (offline) or ztts1")
+    r.add_argument("--seeds", type=_seeds, default=[0], help="comma-separated seeds, e.g. 0,1 (default 0)")
+    r.add_argument("--param", type=_param, action="append", default=[], help="adapter parameter KEY=VALUE (repeatable)")
+    r.add_argument("--name", help="system name in results (default: the model name)")
+    r.add_argument("--metrics", help="comma-separated metric names overriding the profile's list")
+    r.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
+    r.add_argument("--cache-dir", type=Path, help="cache folder (default <results>/.cache)")
+    r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
+    r.add_argument("--retry-failed", action="store_true", help="re-attempt items whose generation failed")
+    r.add_argument("--no-report", action="store_true", help="do not print the leaderboard at the end")
+
+    rep = sub.add_parser("report", help="print and write the leaderboard (Markdown + CSV) for a suite")
+    rep.add_argument("--suite", default="demo")
+    rep.add_argument("--profile", default="lite")
+    rep.add_argument("--results", type=Path, default=Path("results"))
+
+    v = sub.add_parser("validate", help="list every problem in a manifest (exit 1 if any)")
+    v.add_argument("manifest", help="suite name or manifest path")
+    v.add_argument("--seal", action="store_true", help="(re)write the sidecar when the items have no problems")
+
+    sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
+    return p
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from model_adapters.base import AdapterError
+    from ztts_eval.metrics.base import MetricSetupError
+    from ztts_eval.registry import RegistryError
+    from ztts_eval.runner import RunConfig, RunError, run_evaluation
+
+    cfg = RunConfig(
+        model=args.model, suite=args.suite, profile=args.profile, seeds=args.seeds, params=dict(args.param),
+        name=args.name, results_dir=args.results, cache_dir=args.cache_dir, force=frozenset(args.force),
+        retry_failed=args.retry_failed, metrics=args.metrics.split(",") if args.metrics else None, argv=sys.argv[1:],
+    )
+    valid_force = {"generate", "score"}
+    try:
+        from ztts_eval.registry import metric_names
+
+        unknown = set(cfg.force) - valid_force - set(metric_names())
+        if unknown:
+            raise RegistryError(f"--force takes generate, score or a metric name; got {', '.join(sorted(unknown))}")
+        outcome = run_evaluation(cfg)
+    except (RunError, RegistryError, AdapterError, MetricSetupError, ValueError) as exc:
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"results: {outcome.out_dir}", file=sys.stderr)
+    if not args.no_report:
+        from ztts_eval.report.leaderboard import write_report
+
+        write_report(args.results, outcome.out_dir.parent.parent.name, args.profile)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ztts_eval.report.leaderboard import write_report
+
+    try:
+        paths = write_report(args.results, args.suite, args.profile)
+    except FileNotFoundError as exc:
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        return 2
+    for kind, path in paths.items():
+        print(f"{kind}: {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from ztts_eval.manifest import load_manifest, write_manifest
+    from ztts_eval.registry import suite_manifest
+    from ztts_eval.validate import validate_manifest
+
+    path = suite_manifest(args.manifest)
+    problems = validate_manifest(path, check_sidecar=not args.seal)
+    for p in problems:
+        print(f"{path}: {p}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
+        return 1
+    if args.seal:
+        manifest = load_manifest(path)
+        write_manifest(path, manifest.items)
+        print(f"sealed {path} ({len(manifest.items)} items)", file=sys.stderr)
+    else:
+        print(f"{path}: ok", file=sys.stderr)
+    return 0
+
+
+def cmd_ls(_: argparse.Namespace) -> int:
+    from ztts_eval import registry
+
+    print("models:")
+    for name in registry.adapter_names():
+        cls = registry.adapter_class(name)
+        caps = cls().capabilities
+        langs = "any" if caps.languages is None else ",".join(sorted(caps.languages))
+        clone = "clones" if caps.zero_shot_cloning else "no cloning"
+        print(f"  {name:16s} {clone}; languages: {langs}")
+    print("metrics:")
+    for name in registry.metric_names():
+        info = registry.metric_class(name).info
+        cols = ", ".join(c.name for c in info.columns)
+        print(f"  {name:18s} [{info.family}, extra '{info.extra}'] {info.scorer} -> {cols}")
+    print("profiles:")
+    for name, metrics in registry.PROFILES.items():
+        listed = ", ".join(metrics) if metrics else f"reserved (pending: {registry.PROFILE_PENDING[name]})"
+        print(f"  {name:8s} {listed}")
+    print("suites:")
+    for name, rel in registry.SUITES.items():
+        print(f"  {name:8s} {registry.manifests_dir() / rel}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "ls": cmd_ls}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""The manifest: one JSON object per line, one evaluation item per object.
+
+Paths inside a manifest are relative to the manifest's folder, so a suite can be moved or shipped
+as one directory. A sidecar (`<manifest>.meta.json`) pins the format version, the row count and
+the SHA-256 of the manifest bytes; every result records that checksum.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ztts_eval.hashing import sha256_bytes
+
+FORMAT_VERSION = 1
+
+REQUIRED_FIELDS = ("id", "suite", "subset", "language", "text", "prompt_audio", "prompt_sha256")
+OPTIONAL_FIELDS = (
+    "prompt_text",
+    "speaker_id",
+    "reference_audio",
+    "reference_sha256",
+    "utmos_bin",
+    "source",
+    "license",
+    "extra",
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to say: text, in a language, in the voice of the prompt recording."""
+
+    id: str
+    suite: str
+    subset: str
+    language: str
+    text: str
+    prompt_audio: str
+    prompt_sha256: str
+    prompt_text: str | None = None
+    speaker_id: str | None = None
+    reference_audio: str | None = None  # real recording of `text` by the prompt's speaker
+    reference_sha256: str | None = None
+    utmos_bin: int | None = None
+    source: str | None = None
+    license: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and v != {}}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Item:
+        known = set(REQUIRED_FIELDS) | set(OPTIONAL_FIELDS)
+        unknown = sorted(set(obj) - known)
+        if unknown:
+            raise ValueError(f"unknown field(s): {', '.join(unknown)}")
+        missing = [k for k in REQUIRED_FIELDS if k not in obj]
+        if missing:
+            raise ValueError(f"missing field(s): {', '.join(missing)}")
+        return cls(**obj)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    items: list[Item]
+    sha256: str
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, rel: str) -> Path:
+        return (self.root / rel).resolve()
+
+    def prompt_path(self, item: Item) -> Path:
+        return self.resolve(item.prompt_audio)
+
+    def reference_path(self, item: Item) -> Path | None:
+        return self.resolve(item.reference_audio) if item.reference_audio else None
+
+
+class ManifestError(ValueError):
+    pass
+
+
+def sidecar_path(manifest_path: Path) -> Path:
+    return manifest_path.with_name(manifest_path.name + ".meta.json")
+
+
+def dumps_items(items: list[Item]) -> bytes:
+    lines = [json.dumps(it.to_json(), ensure_ascii=False, sort_keys=True) for it in items]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def write_manifest(path: str | Path, items: list[Item], manifest_version: str = "1") -> Path:
+    """Write items and their sidecar; identical items always give identical bytes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = dumps_items(items)
+    path.write_bytes(data)
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "manifest_version": manifest_version,
+        "rows": len(items),
+        "sha256": sha256_bytes(data),
+    }
+    sidecar_path(path).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Parse a manifest that is expected to be valid; the first problem raises ManifestError.
+
+    `ztts-eval validate` is the tool that lists *every* problem; `run` calls it first.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ManifestError(f"{path}: manifest not found")
+    data = path.read_bytes()
+    items = []
+    for lineno, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            items.append(Item.from_json(json.loads(line)))
+        except (ValueError, TypeError) as exc:
+            raise ManifestError(f"{path}:{lineno}: {exc}") from None
+    return Manifest(path=path, items=items, sha256=sha256_bytes(data))

@@ -1,0 +1,1 @@
+"""Metrics: one module per metric, registered lazily in ztts_eval.registry."""

@@ -1,0 +1,131 @@
+"""The metric contract: per-sample metrics and whole-set (corpus) metrics, with metadata.
+
+Per-sample metrics return rows that carry their raw parts (edit counts, transcripts), not just a
+score, so every aggregation is exact and re-derivable. Whole-set metrics (distribution distances,
+diversity) extract a cached feature per audio file and reduce once per language group.
+Model loading happens in `setup()`, never at import, so listing metrics never imports torch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+# A score row's status: "ok", "not_covered" (the metric does not handle this language/input;
+# shown as n/c, never as 0), or "error" (with an "error" message).
+OK, NOT_COVERED, ERROR = "ok", "not_covered", "error"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    higher_is_better: bool | None  # None: descriptive (e.g. mean F0), no "better"
+    aggregation: str = "mean"  # "mean" | "edits" (corpus and per-utterance error from S/D/I/N)
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    version: str
+    kind: str  # "sample" | "corpus"
+    columns: tuple[Column, ...]
+    inputs: tuple[str, ...]  # subset of: audio, prompt, text, reference_set
+    scorer: str  # the model/tool that produces the number: named in every table header
+    extra: str  # the pip extra that installs what it needs
+    family: str  # "lite" | "ztts1": lite metrics never share a column name with ztts1 ones
+    device: str = "cpu"
+    sample_rate: int | None = None  # rate the metric's model consumes (resampled with soxr)
+    languages: frozenset[str] | None = None  # None: any language
+    description: str = ""
+
+    @property
+    def primary(self) -> Column:
+        return self.columns[0]
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["languages"] = sorted(self.languages) if self.languages is not None else None
+        return d
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """What a metric sees of one generated (or ground-truth) sample."""
+
+    key: str  # "<item_id>#<seed>"
+    item_id: str
+    seed: int
+    language: str
+    subset: str
+    text: str
+    audio_path: Path
+    audio_sha256: str
+    prompt_path: Path | None  # None when no same-speaker prompt applies (e.g. clean-set ground truth)
+    prompt_sha256: str | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Metric(ABC):
+    info: MetricInfo
+    required_modules: tuple[str, ...] = ()  # checked before any work starts
+
+    def __init__(self, **params: Any) -> None:
+        self.params = dict(params)
+
+    def fingerprint(self) -> dict[str, Any]:
+        """Everything that changes the numbers; the score-cache key includes it."""
+        return {"metric": self.info.name, "version": self.info.version, "params": self.params, **self.versions()}
+
+    def versions(self) -> dict[str, str]:
+        """Versions of the packages/models behind the metric (recorded in results)."""
+        return {}
+
+    def preflight(self) -> None:
+        """Fail before any work when the metric cannot run (missing package or weights)."""
+        import importlib.util
+
+        missing = [m for m in self.required_modules if importlib.util.find_spec(m) is None]
+        if missing:
+            raise MetricSetupError(
+                f"metric {self.info.name} needs {', '.join(missing)}: pip install -e '.[{self.info.extra}]'"
+            )
+
+    def setup(self) -> None:
+        """Load models; raise MetricSetupError with a one-line fix when that is impossible."""
+
+    def teardown(self) -> None:
+        pass
+
+    def covers(self, language: str) -> bool:
+        return self.info.languages is None or language in self.info.languages
+
+
+class SampleMetric(Metric):
+    @abstractmethod
+    def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
+        """One row per input, same order; each has "status" and, when ok, every column."""
+
+
+class CorpusMetric(Metric):
+    @abstractmethod
+    def features(self, inputs: list[ScoreInput]) -> list[Any]:
+        """A JSON-serialisable feature per input (cached per audio file)."""
+
+    @abstractmethod
+    def compute(self, system: list[Any], reference: list[Any]) -> dict[str, float]:
+        """Reduce a system's features against the reference set's: one value per column."""
+
+
+class MetricSetupError(RuntimeError):
+    pass
+
+
+def not_covered(reason: str) -> dict[str, Any]:
+    return {"status": NOT_COVERED, "reason": reason}
+
+
+def error_row(message: str) -> dict[str, Any]:
+    return {"status": ERROR, "error": message}

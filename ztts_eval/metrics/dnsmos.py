@@ -1,0 +1,58 @@
+"""Lite quality: DNSMOS (speechmos' bundled ONNX models). Not UTMOS; labelled dnsmos_* everywhere.
+
+DNSMOS tracks noise and distortion well and naturalness poorly; it is a proxy for smoke tests.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+from ztts_eval.audio import load_audio
+from ztts_eval.metrics.base import OK, Column, MetricInfo, SampleMetric, ScoreInput
+
+SAMPLE_RATE = 16000
+
+
+class Dnsmos(SampleMetric):
+    required_modules = ("speechmos", "onnxruntime", "librosa")
+    info = MetricInfo(
+        name="dnsmos",
+        version="1",
+        kind="sample",
+        columns=(
+            Column("dnsmos_ovrl", higher_is_better=True, unit="MOS"),
+            Column("dnsmos_sig", higher_is_better=True, unit="MOS"),
+            Column("dnsmos_bak", higher_is_better=True, unit="MOS"),
+            Column("dnsmos_p808", higher_is_better=True, unit="MOS"),
+        ),
+        inputs=("audio",),
+        scorer="DNSMOS P.835/P.808 (speechmos, lite)",
+        extra="lite",
+        family="lite",
+        sample_rate=SAMPLE_RATE,
+        description="Microsoft DNSMOS overall/signal/background and P.808 MOS.",
+    )
+
+    def versions(self) -> dict[str, str]:
+        return {"speechmos": version("speechmos"), "onnxruntime": version("onnxruntime")}
+
+    def setup(self) -> None:
+        from speechmos import dnsmos
+
+        self._dnsmos = dnsmos
+
+    def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
+        rows = []
+        for inp in inputs:
+            out = self._dnsmos.run(load_audio(inp.audio_path, SAMPLE_RATE).samples.copy(), sr=SAMPLE_RATE)
+            rows.append(
+                {
+                    "status": OK,
+                    "dnsmos_ovrl": float(out["ovrl_mos"]),
+                    "dnsmos_sig": float(out["sig_mos"]),
+                    "dnsmos_bak": float(out["bak_mos"]),
+                    "dnsmos_p808": float(out["p808_mos"]),
+                }
+            )
+        return rows

@@ -1,0 +1,106 @@
+"""Names → lazily imported classes for adapters and metrics, plus profiles and suites.
+
+Entries are "module:attr" strings, imported only when used, so `ztts-eval --help` and
+`ztts-eval ls` never import torch. Third-party packages add adapters or metrics through the
+entry-point groups `ztts_eval.adapters` and `ztts_eval.metrics`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import os
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any
+
+ADAPTERS: dict[str, str] = {
+    "espeak-ng": "model_adapters.espeak_ng:EspeakNgAdapter",
+    "flite": "model_adapters.flite:FliteAdapter",
+    "ground-truth": "model_adapters.ground_truth:GroundTruthAdapter",
+    "test-tone": "model_adapters.test_tone:TestToneAdapter",
+}
+
+METRICS: dict[str, str] = {
+    "wer_pocketsphinx": "ztts_eval.metrics.wer_pocketsphinx:PocketsphinxWer",
+    "sim_resemblyzer": "ztts_eval.metrics.sim_resemblyzer:ResemblyzerSim",
+    "dnsmos": "ztts_eval.metrics.dnsmos:Dnsmos",
+    "f0_pyworld": "ztts_eval.metrics.f0_pyworld:PyworldF0",
+    "f0_dist_pyworld": "ztts_eval.metrics.f0_dist_pyworld:PyworldF0Distance",
+}
+
+# A profile is an ordered list of metrics run together. `ztts1` is the faithful ZTTS1 stack
+# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED); its metrics are not in yet.
+PROFILES: dict[str, list[str]] = {
+    "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld"],
+    "ztts1": [],
+}
+PROFILE_PENDING = {"ztts1": "wer (Qwen3-ASR), sim (ReDimNet), utmos (MSR-UTMOS), ttsds_prosody, dswed"}
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SUITES: dict[str, str] = {"demo": "demo/manifest.jsonl"}
+
+
+class RegistryError(LookupError):
+    pass
+
+
+def _with_plugins(builtin: dict[str, str], group: str) -> dict[str, str]:
+    table = dict(builtin)
+    for ep in entry_points(group=group):
+        table.setdefault(ep.name, ep.value)
+    return table
+
+
+def adapter_names() -> dict[str, str]:
+    return _with_plugins(ADAPTERS, "ztts_eval.adapters")
+
+
+def metric_names() -> dict[str, str]:
+    return _with_plugins(METRICS, "ztts_eval.metrics")
+
+
+def _lookup(kind: str, table: dict[str, str], name: str) -> str:
+    if name in table:
+        return table[name]
+    close = difflib.get_close_matches(name, table, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise RegistryError(f"unknown {kind} {name!r}{hint} (known: {', '.join(sorted(table))})")
+
+
+def import_target(target: str) -> Any:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def adapter_class(name: str) -> type:
+    return import_target(_lookup("model", adapter_names(), name))
+
+
+def metric_class(name: str) -> type:
+    return import_target(_lookup("metric", metric_names(), name))
+
+
+def profile_metrics(profile: str) -> list[str]:
+    if profile not in PROFILES:
+        raise RegistryError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    if not PROFILES[profile]:
+        raise RegistryError(
+            f"profile {profile!r} is reserved and not available yet (pending: {PROFILE_PENDING.get(profile, '?')}); "
+            "use --profile lite"
+        )
+    return PROFILES[profile]
+
+
+def manifests_dir() -> Path:
+    return Path(os.environ.get("ZTTS_EVAL_MANIFESTS", REPO_ROOT / "manifests"))
+
+
+def suite_manifest(suite: str) -> Path:
+    """A registered suite name, or a path to a manifest file."""
+    if suite in SUITES:
+        return manifests_dir() / SUITES[suite]
+    path = Path(suite)
+    if path.suffix == ".jsonl" or path.is_file():
+        return path
+    return Path(_lookup("suite", SUITES, suite))

@@ -1,0 +1,1 @@
+"""Reports: leaderboard tables (terminal, Markdown, CSV)."""

@@ -1,0 +1,92 @@
+"""Content-addressed cache for generations and scores: what makes re-running a command resume.
+
+Records live in SQLite (each commit is atomic, so SIGKILL never leaves half a row); audio lives in
+`audio/<sha[:2]>/<sha>.flac`, written via temp file + rename. Keys are SHA-256 hashes of everything
+that determines the value, so a changed adapter, metric, text, prompt or seed is a cache miss.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ztts_eval.audio import write_flac_atomic
+from ztts_eval.hashing import sha256_file, sha256_json
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scores (key TEXT PRIMARY KEY, record TEXT NOT NULL);
+"""
+
+
+def generation_key(
+    adapter_fp: dict, item_id: str, text: str, language: str, prompt_sha: str | None, reference_sha: str | None, seed: int
+) -> str:
+    """The reference recording is part of the key because the ground-truth "system" returns it."""
+    return sha256_json(
+        {
+            "adapter": adapter_fp,
+            "item": item_id,
+            "text": text,
+            "language": language,
+            "prompt": prompt_sha,
+            "reference": reference_sha,
+            "seed": seed,
+        }
+    )
+
+
+def score_key(metric_fp: dict, audio_sha: str, inputs: dict[str, Any]) -> str:
+    return sha256_json({"metric": metric_fp, "audio": audio_sha, "inputs": inputs})
+
+
+class Store:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.root / "store.sqlite", timeout=60, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- records -----------------------------------------------------------------------------
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        row = self._db.execute(f"SELECT record FROM {table} WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_many(self, table: str, keys: list[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, rec in self._db.execute(f"SELECT key, record FROM {table} WHERE key IN ({marks})", chunk):
+                out[key] = json.loads(rec)
+        return out
+
+    def put_many(self, table: str, records: dict[str, dict[str, Any]]) -> None:
+        """One transaction per batch: either all of the batch's rows land or none do."""
+        rows = [(k, json.dumps(v, sort_keys=True, allow_nan=False)) for k, v in records.items()]
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.executemany(f"INSERT OR REPLACE INTO {table} (key, record) VALUES (?, ?)", rows)
+
+    # -- audio --------------------------------------------------------------------------------
+    def put_audio(self, samples: np.ndarray, sample_rate: int) -> tuple[str, Path]:
+        """Store audio; its key is the SHA-256 of the stored file (what every metric reads)."""
+        tmp = self.root / "audio" / "incoming" / f"{sha256_json([samples.shape, float(np.sum(samples)), sample_rate])}.flac"
+        write_flac_atomic(tmp, samples, sample_rate)
+        sha = sha256_file(tmp)
+        final = self.audio_path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp.replace(final)
+        return sha, final
+
+    def audio_path(self, sha: str) -> Path:
+        return self.root / "audio" / sha[:2] / f"{sha}.flac"
