@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml constraints-cpu.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,dev]"
+	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,dev]"
+	$(PY) -m pip install -q --no-deps qwen-asr==0.0.6
 	touch $@
 
 install: system-deps $(VENV)/.installed

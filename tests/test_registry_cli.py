@@ -38,10 +38,11 @@ def test_unknown_model_suggests_close_names():
     assert proc.returncode == 2 and "did you mean espeak-ng" in proc.stderr
 
 
-def test_ztts1_profile_is_reserved_with_a_clear_error():
-    proc = run_cli("run", "--model", "test-tone", "--suite", "demo", "--profile", "ztts1", check=False)
-    assert proc.returncode == 2
-    assert "reserved" in proc.stderr and "--profile lite" in proc.stderr
+def test_unknown_profile_is_a_clear_error_and_pending_ztts1_metrics_are_listed():
+    proc = run_cli("run", "--model", "test-tone", "--suite", "demo", "--profile", "ztts2", check=False)
+    assert proc.returncode == 2 and "unknown profile 'ztts2'" in proc.stderr and "lite" in proc.stderr
+    listing = run_cli("ls").stdout
+    assert "ztts1    wer" in listing and "pending" in listing
 
 
 def test_lite_and_ztts1_metric_names_never_collide():

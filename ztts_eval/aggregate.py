@@ -2,7 +2,8 @@
 
 WER-like columns (aggregation "edits") report the mean of per-utterance error (the headline, as
 Seed-TTS-Eval and DECISIONS.md §2) and the corpus error ΣE/ΣN beside it, plus the count of items
-above 50 %. Not-covered and errored samples are counted, never averaged in as zeros.
+above 50 %. Rows flagged as runaways or truncations (ztts_eval.runaway) are excluded from those
+and reported as `n_flagged` with `value_incl_flagged` beside. Not-covered and errored samples are counted, never averaged in as zeros.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections import defaultdict
 from typing import Any, Iterable
 
 from ztts_eval.metrics.base import ERROR, NOT_COVERED, OK, MetricInfo
+from ztts_eval.runaway import RUNAWAY_FLAGS
 
 GENERATION_STATUSES = ("ok", "failed", "unsupported", "unavailable")
 
@@ -24,21 +26,31 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _is_runaway(row: dict[str, Any]) -> bool:
+    return bool(RUNAWAY_FLAGS & set(row.get("flags", [])))
+
+
 def column_summary(rows: list[dict[str, Any]], metric: str, column: str, aggregation: str) -> dict[str, Any]:
-    scored = [r["scores"][metric] for r in rows if metric in r.get("scores", {})]
-    ok = [s for s in scored if s.get("status") == OK and s.get(column) is not None]
+    scored = [(r, r["scores"][metric]) for r in rows if metric in r.get("scores", {})]
+    usable = [(r, s) for r, s in scored if s.get("status") == OK and s.get(column) is not None]
+    # Runaways/truncations are counted apart from error rates, never merged into them silently.
+    split = aggregation == "edits"
+    ok = [s for r, s in usable if not (split and _is_runaway(r))]
+    flagged = [s for r, s in usable if split and _is_runaway(r)]
     out: dict[str, Any] = {
         "n": len(ok),
-        "n_not_covered": sum(s.get("status") == NOT_COVERED for s in scored),
-        "n_error": sum(s.get("status") == ERROR for s in scored),
+        "n_not_covered": sum(s.get("status") == NOT_COVERED for _, s in scored),
+        "n_error": sum(s.get("status") == ERROR for _, s in scored),
         "value": _mean([float(s[column]) for s in ok]),
     }
-    if aggregation == "edits":
+    if split:
         errors = sum(s["S"] + s["D"] + s["I"] for s in ok)
         ref_units = sum(s["N"] for s in ok)
         out["corpus"] = 100.0 * errors / ref_units if ref_units else None
         out["over50"] = sum(float(s[column]) > 50.0 for s in ok)
         out["value_below50"] = _mean([float(s[column]) for s in ok if float(s[column]) <= 50.0])
+        out["n_flagged"] = len(flagged)
+        out["value_incl_flagged"] = _mean([float(s[column]) for s in ok + flagged])
     return out
 
 
@@ -60,6 +72,7 @@ def summarize(
             "n": len(members),
             **{f"n_{s}": sum(r["status"] == s for r in members) for s in GENERATION_STATUSES},
             "n_flagged": sum(bool(r.get("flags")) for r in members),
+            "flags": {f: sum(f in r.get("flags", []) for r in members) for f in sorted({f for r in members for f in r.get("flags", [])})},
             "columns": {},
         }
         for info in metrics:

@@ -28,6 +28,14 @@ def _param(text: str) -> tuple[str, str]:
     return key, value
 
 
+def _metric_param(text: str) -> tuple[str, str, str]:
+    target, sep, value = text.partition("=")
+    metric, dot, key = target.partition(".")
+    if not sep or not dot or not metric or not key:
+        raise argparse.ArgumentTypeError(f"--metric-param takes METRIC.KEY=VALUE (e.g. wer.model=/models/qwen3-asr), got {text!r}")
+    return metric, key, value
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ztts-eval", description="Reproducible TTS evaluation (ZTTS1-Eval and more).")
     sub = p.add_subparsers(dest="command", required=True)
@@ -40,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--param", type=_param, action="append", default=[], help="adapter parameter KEY=VALUE (repeatable)")
     r.add_argument("--name", help="system name in results (default: the model name)")
     r.add_argument("--metrics", help="comma-separated metric names overriding the profile's list")
+    r.add_argument("--metric-param", type=_metric_param, action="append", default=[],
+                   help="metric parameter METRIC.KEY=VALUE, e.g. wer.model=/models/Qwen3-ASR-1.7B (repeatable)")
     r.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
     r.add_argument("--cache-dir", type=Path, help="cache folder (default <results>/.cache)")
     r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
@@ -65,10 +75,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ztts_eval.registry import RegistryError
     from ztts_eval.runner import RunConfig, RunError, run_evaluation
 
+    metric_params: dict[str, dict[str, str]] = {}
+    for metric, key, value in args.metric_param:
+        metric_params.setdefault(metric, {})[key] = value
     cfg = RunConfig(
         model=args.model, suite=args.suite, profile=args.profile, seeds=args.seeds, params=dict(args.param),
         name=args.name, results_dir=args.results, cache_dir=args.cache_dir, force=frozenset(args.force),
         retry_failed=args.retry_failed, metrics=args.metrics.split(",") if args.metrics else None, argv=sys.argv[1:],
+        metric_params=metric_params,
     )
     valid_force = {"generate", "score"}
     try:
@@ -78,7 +92,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if unknown:
             raise RegistryError(f"--force takes generate, score or a metric name; got {', '.join(sorted(unknown))}")
         outcome = run_evaluation(cfg)
-    except (RunError, RegistryError, AdapterError, MetricSetupError, ValueError) as exc:
+    except (RunError, RegistryError, AdapterError, MetricSetupError, ValueError, TypeError) as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2
     print(f"results: {outcome.out_dir}", file=sys.stderr)
@@ -140,8 +154,8 @@ def cmd_ls(_: argparse.Namespace) -> int:
         print(f"  {name:18s} [{info.family}, extra '{info.extra}'] {info.scorer} -> {cols}")
     print("profiles:")
     for name, metrics in registry.PROFILES.items():
-        listed = ", ".join(metrics) if metrics else f"reserved (pending: {registry.PROFILE_PENDING[name]})"
-        print(f"  {name:8s} {listed}")
+        pending = registry.PROFILE_PENDING.get(name)
+        print(f"  {name:8s} {', '.join(metrics) or 'reserved'}" + (f" (pending: {pending})" if pending else ""))
     print("suites:")
     for name, rel in registry.SUITES.items():
         print(f"  {name:8s} {registry.manifests_dir() / rel}")

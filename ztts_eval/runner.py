@@ -22,6 +22,7 @@ from ztts_eval.manifest import Manifest, load_manifest
 from ztts_eval.metrics.base import CorpusMetric, Metric, ScoreInput
 from ztts_eval.progress import Progress
 from ztts_eval.run_metadata import environment, utc_now
+from ztts_eval.runaway import duration_flags
 from ztts_eval.scoring import corpus_scores, score_samples
 from ztts_eval.store import Store
 from ztts_eval.validate import validate_manifest
@@ -46,6 +47,7 @@ class RunConfig:
     force: frozenset[str] = frozenset()  # "generate", "score", or metric names
     retry_failed: bool = False
     metrics: list[str] | None = None  # overrides the profile's list
+    metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
     argv: list[str] | None = None
 
 
@@ -120,9 +122,12 @@ def _rows(manifest: Manifest, seeds: list[int], records: dict, scores: dict, sto
             rec = records[(it.id, seed)]
             key = f"{it.id}#{seed}"
             diag = rec.get("diagnostics", {})
+            flags = list(rec.get("flags", []))
+            if rec["status"] == "ok":
+                flags += duration_flags(it.text, it.language, diag.get("duration_s"), diag.get("eos_reached"))
             row = {
                 "system": system, "item_id": it.id, "seed": seed, "subset": it.subset, "language": it.language,
-                "text": it.text, "status": rec["status"], "error": rec.get("error"), "flags": rec.get("flags", []),
+                "text": it.text, "status": rec["status"], "error": rec.get("error"), "flags": flags,
                 "audio_sha256": rec.get("audio_sha256"),
                 "audio_path": os.path.relpath(store.audio_path(rec["audio_sha256"]), results_dir) if rec["status"] == "ok" else None,
                 "duration_s": diag.get("duration_s"), "latency_s": diag.get("latency_s"),
@@ -139,7 +144,10 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     manifest = _load_valid_manifest(cfg.suite)
     suite_name = manifest.items[0].suite
     metric_names = cfg.metrics or registry.profile_metrics(cfg.profile)
-    metrics: list[Metric] = [registry.metric_class(n)() for n in metric_names]
+    unknown = set(cfg.metric_params) - set(metric_names)
+    if unknown:
+        raise RunError(f"--metric-param names metric(s) not in this run: {', '.join(sorted(unknown))}")
+    metrics: list[Metric] = [registry.metric_class(n)(**cfg.metric_params.get(n, {})) for n in metric_names]
     for m in metrics:
         m.preflight()
     adapter = registry.adapter_class(cfg.model)(**cfg.params)
@@ -169,7 +177,8 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
                 with Progress(len(inputs), f"score {m.info.name}") as bar:
                     scores[m.info.name], st = score_samples(m, inputs, store, force=force, progress=bar.update)
             stages[f"score:{m.info.name}"] = st
-            _log(out_dir, f"score {m.info.name}: {st.computed} computed, {st.cached} cached, {st.wall_s:.1f}s")
+            extra = "".join(f", {k} {v}" for k, v in st.extra.items())
+            _log(out_dir, f"score {m.info.name}: {st.computed} computed, {st.cached} cached{extra}, {st.wall_s:.1f}s")
         rows = _rows(manifest, cfg.seeds, records, scores, store, system, Path(cfg.results_dir))
         summary = summarize(rows, [m.info for m in metrics], corpus)
         caps = adapter.capabilities
@@ -188,7 +197,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
         )
         meta = {
             "argv": cfg.argv, "system": system, "model": cfg.model, "suite": suite_name, "profile": cfg.profile,
-            "seeds": cfg.seeds, "params": cfg.params, "force": sorted(cfg.force), "retry_failed": cfg.retry_failed,
+            "seeds": cfg.seeds, "params": cfg.params, "metric_params": cfg.metric_params, "force": sorted(cfg.force), "retry_failed": cfg.retry_failed,
             "manifest": {"path": str(manifest.path), "sha256": manifest.sha256, "rows": len(manifest.items)},
             "adapter": {"fingerprint": adapter.fingerprint(), "capabilities": _caps_json(caps)},
             "metrics": {m.info.name: m.fingerprint() for m in metrics},

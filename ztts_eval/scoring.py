@@ -70,13 +70,16 @@ def cached_map(
         else:
             out[inp.key] = rec["value"]
             stats.cached += 1
+    if hasattr(metric, "bind_store"):
+        metric.bind_store(store)  # metrics with their own intermediate cache (ASR transcripts)
     if todo:
         t0 = time.perf_counter()
         metric.setup()
         stats.model_s += time.perf_counter() - t0
         try:
-            for i in range(0, len(todo), BATCH):
-                batch = todo[i : i + BATCH]
+            size = getattr(metric, "batch_size", BATCH)
+            for i in range(0, len(todo), size):
+                batch = todo[i : i + size]
                 t0 = time.perf_counter()
                 values = _guarded(fn, batch, on_error)
                 stats.model_s += time.perf_counter() - t0
@@ -87,6 +90,7 @@ def cached_map(
                     progress(len(batch))
         finally:
             metric.teardown()
+    stats.extra.update(getattr(metric, "counters", {}))
     stats.wall_s = time.perf_counter() - t_start
     return out, stats
 

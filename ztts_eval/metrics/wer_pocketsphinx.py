@@ -12,39 +12,18 @@ from typing import Any
 import numpy as np
 
 from ztts_eval.audio import load_audio
-from ztts_eval.edit_distance import edit_counts, tokenize
-from ztts_eval.metrics.base import OK, Column, MetricInfo, SampleMetric, ScoreInput, error_row, not_covered
-from ztts_eval.text_norm import normalize, normalizer_id
+from ztts_eval.metrics.base import Column, MetricInfo, SampleMetric, ScoreInput, not_covered
+from ztts_eval.text_norm import normalizer_id
+from ztts_eval.wer_rows import transcript_row
 
 SAMPLE_RATE = 16000
-
-
-def edit_row(column: str, ref_text: str, hyp_raw: str, language: str, unit: str) -> dict[str, Any]:
-    """Normalize both sides and count edits; the shared core of every WER metric's row."""
-    ref_norm, hyp_norm = normalize(ref_text, language), normalize(hyp_raw, language)
-    counts = edit_counts(tokenize(ref_norm, unit), tokenize(hyp_norm, unit))
-    if counts.ref_len == 0:
-        return error_row(f"reference text is empty after normalization: {ref_text!r}")
-    return {
-        "status": OK,
-        column: 100.0 * counts.rate,
-        "hyp_raw": hyp_raw,
-        "ref_norm": ref_norm,
-        "hyp_norm": hyp_norm,
-        "S": counts.substitutions,
-        "D": counts.deletions,
-        "I": counts.insertions,
-        "N": counts.ref_len,
-        "unit": unit,
-        "normalizer": normalizer_id(),
-    }
 
 
 class PocketsphinxWer(SampleMetric):
     required_modules = ("pocketsphinx",)
     info = MetricInfo(
         name="wer_pocketsphinx",
-        version="1",
+        version="2",
         kind="sample",
         columns=(Column("wer_pocketsphinx", higher_is_better=False, aggregation="edits", unit="%"),),
         inputs=("audio", "text"),
@@ -57,7 +36,7 @@ class PocketsphinxWer(SampleMetric):
     )
 
     def versions(self) -> dict[str, str]:
-        return {"pocketsphinx": version("pocketsphinx"), "normalizer": normalizer_id()}
+        return {"pocketsphinx": version("pocketsphinx"), "normalizer": normalizer_id("ztts")}
 
     def setup(self) -> None:
         from pocketsphinx import Decoder
@@ -79,5 +58,5 @@ class PocketsphinxWer(SampleMetric):
                 rows.append(not_covered(f"pocketsphinx lite model is English-only (item is {inp.language})"))
                 continue
             hyp = self.transcribe(load_audio(inp.audio_path, SAMPLE_RATE).samples)
-            rows.append(edit_row(self.info.name, inp.text, hyp, inp.language, "word"))
+            rows.append(transcript_row(self.info.name, inp.text, hyp, inp.language))
         return rows

@@ -73,6 +73,9 @@ def build_table(summaries: list[dict[str, Any]]) -> Table:
                 rows.append([s["system"], label, *[_cell(groups.get(l), col["name"], "value", star) for l in labels]])
                 if col["aggregation"] == "edits":
                     rows.append([s["system"], f"{col['name']} corpus ↓", *[_cell(groups.get(l), col["name"], "corpus", False) for l in labels]])
+                    flagged = [groups[l]["columns"].get(col["name"], {}).get("n_flagged", 0) if l in groups else 0 for l in labels]
+                    if any(flagged):  # runaways are kept out of the error rate: show how many
+                        rows.append([s["system"], f"{col['name']} runaways excluded", *[str(n) for n in flagged]])
     return Table(header, rows)
 
 
