@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 ZTTS := $(VENV)/bin/ztts-eval
 RESULTS ?= results
 APT_PACKAGES := espeak-ng flite libsndfile1
+TEST_APT_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps demo test bench clean-results
+.PHONY: install system-deps test-deps demo test bench gate-demo clean-results
 
 system-deps:
 	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null; then \
@@ -17,11 +18,17 @@ system-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
 
+test-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		echo "installing Debian packages for the HTML-report test: $(TEST_APT_PACKAGES)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
+	fi
+
 $(VENV)/.installed: pyproject.toml constraints-cpu.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,dev]"
+	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,report,dev]"
 	$(PY) -m pip install -q --no-deps qwen-asr==0.0.6
 	touch $@
 
@@ -31,10 +38,16 @@ demo: install
 	$(ZTTS) run --model ground-truth --suite demo --results $(RESULTS) --no-report
 	$(ZTTS) run --model espeak-ng --suite demo --results $(RESULTS) --no-report
 	$(ZTTS) run --model flite --suite demo --results $(RESULTS) --no-report
-	$(ZTTS) report --suite demo --results $(RESULTS)
+	$(ZTTS) report --suite demo --results $(RESULTS) --html
 
-test: install
+test: install test-deps
 	$(PY) -m pytest -q
+
+# The CI regression gate, for real: the demo with espeak-ng against the committed baseline.
+gate-demo: install
+	$(ZTTS) run --model espeak-ng --suite demo --results $(RESULTS) --no-report
+	$(ZTTS) gate --candidate $(RESULTS)/demo/espeak-ng/lite --baseline results/baselines/demo/espeak-ng-lite.json \
+		--markdown $(RESULTS)/demo/gate-espeak-ng-lite.md
 
 bench: install
 	$(PY) benchmarks/harness_overhead.py --model espeak-ng

@@ -77,6 +77,8 @@ def failure(req: SynthesisRequest, message: str, kind: str = "failed", latency: 
 class Adapter(ABC):
     name: str = "adapter"
     version: str = "0"  # bump when the adapter's code changes its output
+    group: str = "open"  # leaderboard group: "reference", "open" (open weights) or "closed" (API)
+    published_name: str | None = None  # the system's name in the ZONOS2 report's tables, if any
 
     def __init__(self, **params: Any) -> None:
         self.params = dict(params)

@@ -12,6 +12,8 @@ from model_adapters.base import Adapter, Capabilities, Diagnostics, SynthesisReq
 class GroundTruthAdapter(Adapter):
     name = "ground-truth"
     version = "1"
+    group = "reference"
+    published_name = "Ground truth"
 
     @property
     def capabilities(self) -> Capabilities:

@@ -27,7 +27,8 @@ def test_corpus_and_mean_differ_as_hand_computed():
 def test_not_covered_and_errors_are_counted_not_averaged():
     rows = [row("de", m={"status": "not_covered"}), row("de", m={"status": "error", "error": "x"}), row("de", m={"status": "ok", "v": 2.0})]
     s = column_summary(rows, "m", "v", "mean")
-    assert s == {"n": 1, "n_not_covered": 1, "n_error": 1, "value": 2.0}
+    assert {k: s[k] for k in ("n", "n_not_covered", "n_error", "value")} == {"n": 1, "n_not_covered": 1, "n_error": 1, "value": 2.0}
+    assert s["ci95"] is None and s["seed_spread"] is None  # one value: no interval, one seed: no spread
 
 
 def test_summarize_groups_and_counts_generation_statuses():
@@ -41,3 +42,17 @@ def test_summarize_groups_and_counts_generation_statuses():
 def test_group_label_uses_hard_subsets():
     assert group_label("hard_en", "en") == "hard_en"
     assert group_label("clean", "en") == "en"
+
+
+def test_cells_carry_bootstrap_interval_and_seed_spread():
+    rows = []
+    for seed, values in ((0, [10.0, 20.0, 30.0]), (1, [12.0, 22.0, 38.0])):
+        for v in values:
+            r = row("en", m={"status": "ok", "v": v})
+            r["seed"] = seed
+            rows.append(r)
+    s = column_summary(rows, "m", "v", "mean")
+    lo, hi = s["ci95"]
+    assert lo < s["value"] < hi and 10.0 <= lo and hi <= 38.0
+    assert s["seed_spread"]["n_seeds"] == 2 and s["seed_spread"]["min"] == pytest.approx(20.0)
+    assert s["seed_spread"]["max"] == pytest.approx(24.0)

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from ztts_eval.metrics.base import ERROR, NOT_COVERED, OK, MetricInfo
 from ztts_eval.runaway import RUNAWAY_FLAGS
+from ztts_eval.stats import bootstrap_mean_ci, bootstrap_ratio_ci, seed_spread
 
 GENERATION_STATUSES = ("ok", "failed", "unsupported", "unavailable")
 
@@ -30,23 +31,36 @@ def _is_runaway(row: dict[str, Any]) -> bool:
     return bool(RUNAWAY_FLAGS & set(row.get("flags", [])))
 
 
+def _per_seed(pairs: list[tuple[dict[str, Any], dict[str, Any]]], column: str) -> dict[int, float]:
+    by_seed: dict[int, list[float]] = defaultdict(list)
+    for row, score in pairs:
+        by_seed[row.get("seed", 0)].append(float(score[column]))
+    return {seed: sum(v) / len(v) for seed, v in by_seed.items()}
+
+
 def column_summary(rows: list[dict[str, Any]], metric: str, column: str, aggregation: str) -> dict[str, Any]:
     scored = [(r, r["scores"][metric]) for r in rows if metric in r.get("scores", {})]
     usable = [(r, s) for r, s in scored if s.get("status") == OK and s.get(column) is not None]
     # Runaways/truncations are counted apart from error rates, never merged into them silently.
     split = aggregation == "edits"
-    ok = [s for r, s in usable if not (split and _is_runaway(r))]
+    kept = [(r, s) for r, s in usable if not (split and _is_runaway(r))]
+    ok = [s for _, s in kept]
     flagged = [s for r, s in usable if split and _is_runaway(r)]
+    values = [float(s[column]) for s in ok]
     out: dict[str, Any] = {
         "n": len(ok),
         "n_not_covered": sum(s.get("status") == NOT_COVERED for _, s in scored),
         "n_error": sum(s.get("status") == ERROR for _, s in scored),
-        "value": _mean([float(s[column]) for s in ok]),
+        "value": _mean(values),
+        "ci95": bootstrap_mean_ci(values),
+        "seed_spread": seed_spread(_per_seed(kept, column)),
     }
     if split:
         errors = sum(s["S"] + s["D"] + s["I"] for s in ok)
         ref_units = sum(s["N"] for s in ok)
         out["corpus"] = 100.0 * errors / ref_units if ref_units else None
+        ratio_ci = bootstrap_ratio_ci([s["S"] + s["D"] + s["I"] for s in ok], [s["N"] for s in ok])
+        out["corpus_ci95"] = [100.0 * ratio_ci[0], 100.0 * ratio_ci[1]] if ratio_ci else None
         out["over50"] = sum(float(s[column]) > 50.0 for s in ok)
         out["value_below50"] = _mean([float(s[column]) for s in ok if float(s[column]) <= 50.0])
         out["n_flagged"] = len(flagged)

@@ -1,4 +1,4 @@
-"""Command line: `ztts-eval run | report | validate | ls`.
+"""Command line: `ztts-eval run | report | validate | gate | ls`.
 
 Only argparse and the registry are imported at start-up; each command imports what it needs,
 so `--help` and `ls` stay fast and never import torch.
@@ -60,10 +60,23 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--suite", default="demo")
     rep.add_argument("--profile", default="lite")
     rep.add_argument("--results", type=Path, default=Path("results"))
+    rep.add_argument("--html", action="store_true", help="also write a self-contained HTML report (needs the 'report' extra)")
 
     v = sub.add_parser("validate", help="list every problem in a manifest (exit 1 if any)")
     v.add_argument("manifest", help="suite name or manifest path")
     v.add_argument("--seal", action="store_true", help="(re)write the sidecar when the items have no problems")
+
+    g = sub.add_parser("gate", help="fail (exit 1) when a candidate run regresses against a baseline")
+    g.add_argument("--candidate", type=Path, help="run folder (results/<suite>/<system>/<profile>) or summary.json")
+    g.add_argument("--baseline", type=Path, help="run folder, summary.json or baseline bundle (--write-baseline)")
+    g.add_argument("--tolerances", type=Path, help="JSON tolerances (defaults: WER +1.0 pt, others 2 %%, counts +0)")
+    g.add_argument("--mode", choices=("absolute", "paired"), default="absolute",
+                   help="paired: fail only when the paired-bootstrap 95%% CI lies wholly beyond tolerance")
+    g.add_argument("--markdown", type=Path, help="also write the diff as Markdown (for a PR comment)")
+    g.add_argument("--calibrate", type=Path, nargs="+", metavar="RUN", help="propose tolerances from repeated runs")
+    g.add_argument("--slack", type=float, default=1.25, help="calibration: multiply the worst spread by this")
+    g.add_argument("--write-baseline", type=Path, metavar="RUN", help="bundle a run folder as a baseline file")
+    g.add_argument("--output", type=Path, help="where --calibrate / --write-baseline write (default: stdout / required)")
 
     sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
     return p
@@ -111,6 +124,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2
+    if args.html:
+        try:
+            from ztts_eval.report.html import write_html
+        except ImportError:
+            print("ztts-eval: error: the HTML report needs plotly: pip install -e '.[report]'", file=sys.stderr)
+            return 2
+        paths["html"] = write_html(args.results, args.suite, args.profile)
     for kind, path in paths.items():
         print(f"{kind}: {path}", file=sys.stderr)
     return 0
@@ -135,6 +155,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(f"{path}: ok", file=sys.stderr)
     return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    import json
+
+    from ztts_eval import gate
+
+    try:
+        if args.write_baseline:
+            if not args.output:
+                raise ValueError("--write-baseline needs --output FILE")
+            print(f"baseline written: {gate.write_baseline(args.write_baseline, args.output)}", file=sys.stderr)
+            return 0
+        if args.calibrate:
+            proposal = json.dumps(gate.calibrate([gate.load_run(p) for p in args.calibrate], slack=args.slack), indent=2)
+            if args.output:
+                args.output.write_text(proposal + "\n")
+            print(proposal)
+            return 0
+        if not (args.candidate and args.baseline):
+            raise ValueError("gate needs --candidate and --baseline (or --calibrate / --write-baseline)")
+        checks = gate.compare(gate.load_run(args.baseline), gate.load_run(args.candidate),
+                              gate.load_tolerances(args.tolerances), mode=args.mode)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        return 2
+    text = gate.markdown(checks, f"ztts-eval gate ({args.mode})")
+    if args.markdown:
+        args.markdown.write_text(text)
+    print(text)
+    failing = [c for c in checks if c.status in ("regression", "missing")]
+    for c in failing:
+        print(f"REGRESSION {gate.describe(c)}", file=sys.stderr)
+    return 1 if failing else 0
 
 
 def cmd_ls(_: argparse.Namespace) -> int:
@@ -164,7 +218,7 @@ def cmd_ls(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "ls": cmd_ls}[args.command]
+    handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
     return handler(args)
 
 

@@ -127,7 +127,7 @@ def _rows(manifest: Manifest, seeds: list[int], records: dict, scores: dict, sto
                 flags += duration_flags(it.text, it.language, diag.get("duration_s"), diag.get("eos_reached"))
             row = {
                 "system": system, "item_id": it.id, "seed": seed, "subset": it.subset, "language": it.language,
-                "text": it.text, "status": rec["status"], "error": rec.get("error"), "flags": flags,
+                "text": it.text, "utmos_bin": it.utmos_bin, "status": rec["status"], "error": rec.get("error"), "flags": flags,
                 "audio_sha256": rec.get("audio_sha256"),
                 "audio_path": os.path.relpath(store.audio_path(rec["audio_sha256"]), results_dir) if rec["status"] == "ok" else None,
                 "duration_s": diag.get("duration_s"), "latency_s": diag.get("latency_s"),
@@ -188,7 +188,8 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             json.dumps(
                 {
                     "system": system, "model": cfg.model, "suite": suite_name, "profile": cfg.profile,
-                    "zero_shot_cloning": caps.zero_shot_cloning, "seeds": cfg.seeds,
+                    "zero_shot_cloning": caps.zero_shot_cloning, "seeds": cfg.seeds, "group": adapter.group,
+                    "published_name": adapter.published_name,
                     "manifest_sha256": manifest.sha256, "metrics": [m.info.to_json() for m in metrics],
                     "groups": summary,
                 },

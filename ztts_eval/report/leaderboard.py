@@ -1,10 +1,9 @@
-"""Leaderboard: systems × metrics per language, laid out like the report's Tables III/IV.
+"""Leaderboard output: terminal (rich), Markdown, wide CSV (the table) and long CSV (one value per
+row, with its 95 % interval, mark and source) from the table model in report/table.py.
 
-Rows are (system, metric), ground truth first; columns are languages (or hard_* subsets). The
-scoring model is named in each metric's label, so a lite number is never mistaken for a ZTTS1 one.
-Cells: a value; "–" where the system does not support the language (or, for ground truth, where
-no recording exists); "n/c" where the metric does
-not cover it; "*" marks similarity of systems that cannot clone (not comparable).
+Cells: a value; "–" where the system does not support the language (or, for ground truth, where no
+recording exists); "n/c" where the metric does not cover it; "*" marks similarity of systems that
+cannot clone (not comparable). Best is bold, second-best underlined, among measured systems.
 """
 
 from __future__ import annotations
@@ -12,115 +11,91 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-GROUND_TRUTH = "ground-truth"
+from ztts_eval.report.published import CITATION
+from ztts_eval.report.table import Line, build_lines
+
+LEGEND = ("– not supported by the system · n/c not covered by the metric · * system cannot clone (similarity "
+          "not comparable) · **best** / <u>second</u> among measured systems")
 
 
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[str]]
+def legend(lines: list[Line]) -> str:
+    published = any(ln.source == "published" for ln in lines)
+    return LEGEND + (f" · (published): {CITATION}; Δ = measured − published" if published else "")
 
 
 def load_summaries(results_dir: Path, suite: str, profile: str) -> list[dict[str, Any]]:
     paths = sorted(Path(results_dir, suite).glob(f"*/{profile}/summary.json"))
-    summaries = [json.loads(p.read_text()) for p in paths]
-    return sorted(summaries, key=lambda s: (s["system"] != GROUND_TRUTH, s["system"]))
+    return [json.loads(p.read_text()) for p in paths]
 
 
-def _labels(summaries: list[dict[str, Any]]) -> list[str]:
-    seen: list[str] = []
-    for s in summaries:
-        for g in s["groups"]:
-            if g["label"] not in seen:
-                seen.append(g["label"])
-    return seen
+def to_markdown(labels: list[str], lines: list[Line], title: str) -> str:
+    def cell(c) -> str:
+        text = c.text.replace("|", "\\|")
+        return f"**{text}**" if c.mark == "best" else f"<u>{text}</u>" if c.mark == "second" else text
+
+    out = [f"## {title}", "", "| System | Metric | " + " | ".join(labels) + " |", "|---|---|" + "---|" * len(labels)]
+    for ln in lines:
+        out.append(f"| {ln.system} | {ln.label} | " + " | ".join(cell(ln.cells[l]) for l in labels) + " |")
+    return "\n".join(out + ["", legend(lines), ""])
 
 
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}"
-
-
-def _cell(group: dict[str, Any] | None, column: str, field: str, star: bool) -> str:
-    if group is None:
-        return ""
-    if group["n_unsupported"] + group["n_unavailable"] == group["n"]:
-        return "–"
-    col = group["columns"].get(column)
-    if col is None:
-        return ""
-    if col.get("value") is None and (col.get("n_not_covered") or col.get("status") == "not_covered"):
-        return "n/c"
-    text = _fmt(col.get(field))
-    return f"{text}*" if text and star else text
-
-
-def build_table(summaries: list[dict[str, Any]]) -> Table:
-    labels = _labels(summaries)
-    header = ["System", "Metric", *labels]
-    rows = []
-    for s in summaries:
-        groups = {g["label"]: g for g in s["groups"]}
-        rows.append([s["system"], "ok / items", *[f"{groups[l]['n_ok']}/{groups[l]['n']}" if l in groups else "" for l in labels]])
-        for info in s["metrics"]:
-            for col in info["columns"][:1]:  # the headline column; the rest stay in summary.json
-                arrow = {True: "↑", False: "↓", None: ""}[col["higher_is_better"]]
-                star = "sim" in col["name"] and not s["zero_shot_cloning"]
-                label = " ".join(filter(None, [col["name"], arrow, f"[{info['scorer']}]"]))
-                rows.append([s["system"], label, *[_cell(groups.get(l), col["name"], "value", star) for l in labels]])
-                if col["aggregation"] == "edits":
-                    rows.append([s["system"], f"{col['name']} corpus ↓", *[_cell(groups.get(l), col["name"], "corpus", False) for l in labels]])
-                    flagged = [groups[l]["columns"].get(col["name"], {}).get("n_flagged", 0) if l in groups else 0 for l in labels]
-                    if any(flagged):  # runaways are kept out of the error rate: show how many
-                        rows.append([s["system"], f"{col['name']} runaways excluded", *[str(n) for n in flagged]])
-    return Table(header, rows)
-
-
-def to_markdown(table: Table, title: str) -> str:
-    lines = [f"## {title}", "", "| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
-    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in table.rows]
-    lines += ["", "– not supported by the system · n/c not covered by the metric · * system cannot clone (similarity not comparable)", ""]
-    return "\n".join(lines)
-
-
-def to_csv(table: Table) -> str:
+def to_csv(labels: list[str], lines: list[Line]) -> str:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.header)
-    writer.writerows(table.rows)
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["System", "Metric", *labels])
+    for ln in lines:
+        w.writerow([ln.system, ln.label, *[ln.cells[l].text for l in labels]])
     return buf.getvalue()
 
 
-def print_rich(table: Table, title: str) -> None:
+def to_long_csv(labels: list[str], lines: list[Line]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["system", "group", "source", "metric", "language", "value", "ci_low", "ci_high", "mark", "text"])
+    for ln in lines:
+        for l in labels:
+            c = ln.cells[l]
+            lo, hi = c.ci if c.ci else ("", "")
+            w.writerow([ln.system, ln.group, ln.source, ln.metric, l, "" if c.value is None else c.value, lo, hi, c.mark, c.text])
+    return buf.getvalue()
+
+
+def print_rich(labels: list[str], lines: list[Line], title: str) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table as RichTable
 
-    rt = RichTable(title=title, show_lines=False)
-    for i, h in enumerate(table.header):
+    rt = RichTable(title=title, caption=escape(legend(lines).replace("**best**", "best (bold)").replace("<u>second</u>", "second (underlined)")))
+    for i, h in enumerate(["System", "Metric", *labels]):
         rt.add_column(escape(h), justify="left" if i < 2 else "right", overflow="fold")
     previous = None
-    for row in table.rows:
-        if previous is not None and row[0] != previous:
+    for ln in lines:
+        if previous is not None and ln.system != previous:
             rt.add_section()
-        rt.add_row(*(escape(cell) for cell in row))
-        previous = row[0]
-    Console(width=max(120, 30 * len(table.header))).print(rt)
+        styles = {"best": "[bold]{}[/bold]", "second": "[underline]{}[/underline]", "": "{}"}
+        rt.add_row(escape(ln.system), escape(ln.label), *[styles[ln.cells[l].mark].format(escape(ln.cells[l].text)) for l in labels])
+        previous = ln.system
+    Console(width=max(120, 24 * (len(labels) + 2))).print(rt)
 
 
 def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True) -> dict[str, Path]:
     summaries = load_summaries(results_dir, suite, profile)
     if not summaries:
         raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
-    table = build_table(summaries)
+    labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
     title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
     out = Path(results_dir, suite)
-    paths = {"markdown": out / f"leaderboard-{profile}.md", "csv": out / f"leaderboard-{profile}.csv"}
-    paths["markdown"].write_text(to_markdown(table, title), encoding="utf-8")
-    paths["csv"].write_text(to_csv(table), encoding="utf-8")
+    paths = {
+        "markdown": out / f"leaderboard-{profile}.md",
+        "csv": out / f"leaderboard-{profile}.csv",
+        "csv_long": out / f"leaderboard-{profile}-long.csv",
+    }
+    paths["markdown"].write_text(to_markdown(labels, lines, title), encoding="utf-8")
+    paths["csv"].write_text(to_csv(labels, lines), encoding="utf-8")
+    paths["csv_long"].write_text(to_long_csv(labels, lines), encoding="utf-8")
     if echo:
-        print_rich(table, title)
+        print_rich(labels, lines, title)
     return paths
