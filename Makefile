@@ -18,7 +18,9 @@ system-deps:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); \
 	fi
 
-test-deps:
+test-deps: $(VENV)/.installed
+	@ls $(VENV)/reference-wheels/torchaudio-2.11.0-*.whl >/dev/null 2>&1 || \
+		$(PY) -m pip download -q --no-deps --only-binary=:all: -d $(VENV)/reference-wheels torchaudio==2.11.0
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		echo "installing Debian packages for the HTML-report test: $(TEST_APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
@@ -28,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints-cpu.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,report,dev]"
+	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,speaker,quality,report,dev]"
 	$(PY) -m pip install -q --no-deps qwen-asr==0.0.6
 	touch $@
 

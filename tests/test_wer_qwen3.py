@@ -46,8 +46,8 @@ def test_transcriber_loads_from_a_directory_and_transcribes(tiny_asr, monkeypatc
 
 
 def test_ztts1_profile_runs_the_wer_stage_from_a_local_directory(tiny_asr, tmp_path):
-    run_cli("run", "--profile", "ztts1", "--model", "espeak-ng", "--suite", "demo", "--results", str(tmp_path),
-            "--metric-param", f"wer.model={tiny_asr}", "--metric-param", "wer.max_new_tokens=8", "--no-report")
+    run_cli("run", "--profile", "ztts1", "--metrics", "wer", "--model", "espeak-ng", "--suite", "demo",
+            "--results", str(tmp_path), "--metric-param", f"wer.model={tiny_asr}", "--metric-param", "wer.max_new_tokens=8", "--no-report")
     out = tmp_path / "demo" / "espeak-ng" / "ztts1"
     rows = read_jsonl(out / "samples.jsonl")
     assert len(rows) == 14
@@ -70,7 +70,7 @@ def test_normalizer_bump_rescores_from_cached_transcripts(tiny_asr, tmp_path, mo
     from ztts_eval.asr.qwen3 import Qwen3Transcriber
     from ztts_eval.runner import RunConfig, run_evaluation
 
-    cfg = RunConfig(model="test-tone", suite="demo", profile="ztts1", results_dir=tmp_path,
+    cfg = RunConfig(model="test-tone", suite="demo", profile="ztts1", metrics=["wer"], results_dir=tmp_path,
                     metric_params={"wer": {"model": str(tiny_asr), "max_new_tokens": "8"}})
     first = run_evaluation(cfg).stages["score:wer"]
     assert first.extra["transcripts_computed"] == 14

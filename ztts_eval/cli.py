@@ -209,7 +209,8 @@ def cmd_ls(_: argparse.Namespace) -> int:
     print("profiles:")
     for name, metrics in registry.PROFILES.items():
         pending = registry.PROFILE_PENDING.get(name)
-        print(f"  {name:8s} {', '.join(metrics) or 'reserved'}" + (f" (pending: {pending})" if pending else ""))
+        listed = ", ".join(metrics).replace("quality", "utmos (MSR-UTMOS, when configured) or utmos22")
+        print(f"  {name:8s} {listed or 'reserved'}" + (f" (pending: {pending})" if pending else ""))
     print("suites:")
     for name, rel in registry.SUITES.items():
         print(f"  {name:8s} {registry.manifests_dir() / rel}")

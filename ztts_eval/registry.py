@@ -28,16 +28,20 @@ METRICS: dict[str, str] = {
     "f0_pyworld": "ztts_eval.metrics.f0_pyworld:PyworldF0",
     "f0_dist_pyworld": "ztts_eval.metrics.f0_dist_pyworld:PyworldF0Distance",
     "wer": "ztts_eval.metrics.wer_qwen3:Qwen3Wer",
+    "sim": "ztts_eval.metrics.sim_redimnet:ReDimNetSim",
+    "utmos": "ztts_eval.metrics.msr_utmos:MsrUtmos",
+    "utmos22": "ztts_eval.metrics.utmos22:Utmos22",
 }
 
 # A profile is an ordered list of metrics run together. `ztts1` is the faithful ZTTS1 stack
 # (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED); its metrics are not in yet.
 PROFILES: dict[str, list[str]] = {
     "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld"],
-    "ztts1": ["wer"],
+    # "quality" is MSR-UTMOS (`utmos`) when a checkpoint is configured, else UTMOS22 (`utmos22`).
+    "ztts1": ["wer", "sim", "quality"],
 }
-# ZTTS1 metrics not implemented yet: listed by `ls` and in every ztts1 run's log.
-PROFILE_PENDING = {"ztts1": "sim (ReDimNet), utmos (MSR-UTMOS), ttsds_prosody, dswed"}
+# ZTTS1 metrics not implemented yet: listed by `ls`.
+PROFILE_PENDING = {"ztts1": "ttsds_prosody, dswed"}
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUITES: dict[str, str] = {"demo": "demo/manifest.jsonl"}
@@ -83,7 +87,8 @@ def metric_class(name: str) -> type:
     return import_target(_lookup("metric", metric_names(), name))
 
 
-def profile_metrics(profile: str) -> list[str]:
+def profile_metrics(profile: str, metric_params: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """The profile's metric names, with the quality slot resolved (never both MOS predictors)."""
     if profile not in PROFILES:
         raise RegistryError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
     if not PROFILES[profile]:
@@ -91,7 +96,8 @@ def profile_metrics(profile: str) -> list[str]:
             f"profile {profile!r} is reserved and not available yet (pending: {PROFILE_PENDING.get(profile, '?')}); "
             "use --profile lite"
         )
-    return PROFILES[profile]
+    quality = "utmos" if (metric_params or {}).get("utmos", {}).get("checkpoint") else "utmos22"
+    return [quality if name == "quality" else name for name in PROFILES[profile]]
 
 
 def manifests_dir() -> Path:

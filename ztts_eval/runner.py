@@ -143,7 +143,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     started = utc_now()
     manifest = _load_valid_manifest(cfg.suite)
     suite_name = manifest.items[0].suite
-    metric_names = cfg.metrics or registry.profile_metrics(cfg.profile)
+    metric_names = cfg.metrics or registry.profile_metrics(cfg.profile, cfg.metric_params)
     unknown = set(cfg.metric_params) - set(metric_names)
     if unknown:
         raise RunError(f"--metric-param names metric(s) not in this run: {', '.join(sorted(unknown))}")

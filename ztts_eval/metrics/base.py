@@ -93,6 +93,15 @@ class Metric(ABC):
                 f"metric {self.info.name} needs {', '.join(missing)}: pip install -e '.[{self.info.extra}]'"
             )
 
+    def device(self) -> str:
+        """`device` param, or "cuda" when available for "auto" (the default)."""
+        wanted = self.params.get("device", "auto")
+        if wanted != "auto":
+            return wanted
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
     def setup(self) -> None:
         """Load models; raise MetricSetupError with a one-line fix when that is impossible."""
 
@@ -121,6 +130,19 @@ class CorpusMetric(Metric):
 
 class MetricSetupError(RuntimeError):
     pass
+
+
+def package_versions(*packages: str) -> dict[str, str]:
+    """Installed versions from metadata (no import), "missing" when absent."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in packages:
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
 
 
 def not_covered(reason: str) -> dict[str, Any]:

@@ -9,13 +9,13 @@ run log says how many transcripts came from cache. Units: CER for zh/ja/ko/th, W
 from __future__ import annotations
 
 import dataclasses
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ztts_eval.audio import load_audio
 from ztts_eval.hub import WeightsMissingError
 from ztts_eval.languages import LANGUAGES
-from ztts_eval.metrics.base import Column, MetricInfo, MetricSetupError, SampleMetric, ScoreInput, error_row
+from ztts_eval.metrics.base import (Column, MetricInfo, MetricSetupError, SampleMetric, ScoreInput, error_row,
+                                    package_versions)
 from ztts_eval.store import Store, score_key
 from ztts_eval.text_norm import VARIANTS, normalizer_id
 from ztts_eval.wer_rows import transcript_row, unit_for
@@ -70,13 +70,8 @@ class Qwen3Wer(SampleMetric):
         self.counters = {"transcripts_computed": 0, "transcripts_cached": 0}
 
     def versions(self) -> dict[str, str]:
-        out = {"normalizer": normalizer_id(self.params["variant"])}
-        for pkg in ("qwen-asr", "transformers", "torch", "zhconv", "zhon"):
-            try:
-                out[pkg] = version(pkg)
-            except PackageNotFoundError:
-                out[pkg] = "missing"
-        return out
+        return {"normalizer": normalizer_id(self.params["variant"]),
+                **package_versions("qwen-asr", "transformers", "torch", "zhconv", "zhon")}
 
     def fingerprint(self) -> dict[str, Any]:
         return {**super().fingerprint(), "transcriber": self.transcriber.fingerprint()}

@@ -39,7 +39,7 @@ def _fmt(value: float | None) -> str:
     return "" if value is None else f"{value:.2f}"
 
 
-def _measured_cell(group: dict[str, Any] | None, column: str, field_: str, star: bool) -> Cell:
+def _measured_cell(group: dict[str, Any] | None, column: str, field_: str, star: bool, reference: bool = False) -> Cell:
     if group is None:
         return Cell("")
     if group["n_unsupported"] + group["n_unavailable"] == group["n"]:
@@ -48,7 +48,8 @@ def _measured_cell(group: dict[str, Any] | None, column: str, field_: str, star:
     if col is None:
         return Cell("")
     if col.get("value") is None and (col.get("n_not_covered") or col.get("status") == "not_covered"):
-        return Cell("n/c")
+        # ground truth without a same-speaker prompt (clean set): "–" as in the report's Table III
+        return Cell("–" if reference else "n/c")
     value = col.get(field_)
     ci = col.get("ci95") if field_ == "value" else col.get("corpus_ci95")
     text = _fmt(value)
@@ -81,7 +82,7 @@ def measured_lines(s: dict[str, Any], labels: list[str]) -> list[Line]:
         star = col["name"].startswith("sim") and not s["zero_shot_cloning"]
         label = " ".join(filter(None, [col["name"], arrow, f"[{info['scorer']}]"]))
         line = Line(system, grp, "measured", col["name"], label, col["higher_is_better"])
-        line.cells = {l: _measured_cell(groups.get(l), col["name"], "value", star) for l in labels}
+        line.cells = {l: _measured_cell(groups.get(l), col["name"], "value", star, grp == "reference") for l in labels}
         lines.append(line)
         if col["aggregation"] == "edits":
             corpus = Line(system, grp, "measured", f"{col['name']}_corpus", f"{col['name']} corpus ↓", False)
