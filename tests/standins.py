@@ -154,3 +154,67 @@ def make_msr_utmos(root: Path, seed: int = 0, condition_sr: bool = True) -> tupl
     torch.save({"state_dict": module.state_dict(), "pytorch-lightning_version": "2.5.1",
                 "hyper_parameters": {"ssl_model_path": "facebook/hubert-base-ls960", "condition_sr": condition_sr}}, ckpt)
     return ckpt, ssl_dir
+
+
+def make_tiny_hubert(root: Path, layers: int = 8, seed: int = 0) -> Path:
+    """A randomly initialised transformers HubertModel saved like the hub's (config.json + weights)."""
+    import torch
+    from transformers import HubertConfig, HubertModel
+
+    torch.manual_seed(seed)
+    config = HubertConfig(hidden_size=16, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=32,
+                          conv_dim=(8,) * 7, num_conv_pos_embeddings=16, num_conv_pos_embedding_groups=2)
+    model = HubertModel(config)
+    with torch.no_grad():  # wider weights so different audio gives different units
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.normal_(0.0, 2.0 / p.shape[-1] ** 0.5)
+    model.save_pretrained(root)
+    return root
+
+
+def make_tiny_allosaurus(root: Path, seed: int = 0) -> Path:
+    """A model folder in allosaurus' layout (configs, phone list, inventory, model.pt state dict)."""
+    import json
+
+    import torch
+
+    root.mkdir(parents=True, exist_ok=True)
+    phones = ["a", "i", "u", "p", "t", "k", "s", "m"]
+    pm = {"model": "mfcc_hires", "backend": "numpy", "sample_rate": 8000, "cmvn": "speaker", "window_size": 0.025,
+          "window_shift": 0.01, "feature_window": 3, "dtype": "float32", "cep_size": 13, "bank_size": 13,
+          "low_freq": 20, "high_freq": -200, "use_energy": False, "dither": 0.0}
+    am = {"model": "allosaurus", "hidden_size": 8, "layer_size": 1, "proj_size": 0, "feat_size": 39,
+          "lang_size_dict": {}, "phone_size": len(phones) + 1}
+    (root / "pm_config.json").write_text(json.dumps(pm))
+    (root / "am_config.json").write_text(json.dumps(am))
+    (root / "lm_config.json").write_text(json.dumps({"model": "phone_ipa", "backend": "numpy"}))
+    (root / "phone.txt").write_text("\n".join(phones) + "\n")
+    (root / "inventory").mkdir(exist_ok=True)
+    (root / "inventory" / "index.json").write_text("[]")
+    torch.manual_seed(seed)
+    lstm = torch.nn.LSTM(39, 8, num_layers=1, bidirectional=True)
+    head = torch.nn.Linear(16, len(phones) + 1)
+    state = {f"blstm_layer.{k}": v for k, v in lstm.state_dict().items()}
+    state.update({f"phone_layer.{k}": v for k, v in head.state_dict().items()})
+    with torch.no_grad():  # a weak blank so that some phones are emitted
+        state["phone_layer.bias"][0] = -2.0
+    torch.save(state, root / "model.pt")
+    return root
+
+
+def make_tiny_mpm(root: Path, seed: int = 0) -> Path:
+    """`model_config.yml` + `pytorch_model.bin`, as the hub's cdminix/masked_prosody_model."""
+    import torch
+    import yaml
+
+    from ztts_eval.prosody.mpm import build_mpm
+
+    config = {"bins": 128, "dropout": 0.1, "filter_size": 16, "hidden_dim": 32, "kernel_size": 7, "max_length": 512,
+              "n_heads": 2, "n_layers": 8}
+    torch.manual_seed(seed)
+    model = build_mpm(**config)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "model_config.yml").write_text(yaml.safe_dump(config))
+    torch.save(model.state_dict(), root / "pytorch_model.bin")
+    return root

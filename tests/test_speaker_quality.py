@@ -209,7 +209,7 @@ def test_ztts1_profile_fills_wer_sim_and_quality(tmp_path, redimnet):
     asr = make_tiny_qwen3_asr(tmp_path / "asr")
     hub, weights = redimnet
     mos_hub, mos_weights = make_speechmos(tmp_path / "mos")
-    common = ["--profile", "ztts1", "--suite", "demo", "--results", str(tmp_path / "r"), "--no-report",
+    common = ["--profile", "ztts1", "--metrics", "wer,sim,quality", "--suite", "demo", "--results", str(tmp_path / "r"), "--no-report",
               "--metric-param", f"wer.model={asr}", "--metric-param", "wer.max_new_tokens=4",
               "--metric-param", f"sim.hub_dir={hub}", "--metric-param", f"sim.weights={weights}"]
     run_cli("run", "--model", "ground-truth", *common, "--metric-param", f"utmos22.hub_dir={mos_hub}",

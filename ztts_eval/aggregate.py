@@ -102,6 +102,7 @@ def summarize(
                         "n": res.get("n_system", 0),
                         "n_reference": res.get("n_reference", 0),
                         **({"error": res["error"]} if "error" in res else {}),
+                        **({"details": res["details"]} if "details" in res and col is info.columns[0] else {}),
                     }
         out.append(summary)
     return out

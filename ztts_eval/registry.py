@@ -31,17 +31,20 @@ METRICS: dict[str, str] = {
     "sim": "ztts_eval.metrics.sim_redimnet:ReDimNetSim",
     "utmos": "ztts_eval.metrics.msr_utmos:MsrUtmos",
     "utmos22": "ztts_eval.metrics.utmos22:Utmos22",
+    "dswed": "ztts_eval.metrics.dswed:DsWed",
+    "ttsds_prosody": "ztts_eval.metrics.ttsds_prosody:TtsdsProsody",
+    "pitch_ttsds_lite": "ztts_eval.metrics.pitch_ttsds_lite:PitchTtsdsLite",
 }
 
 # A profile is an ordered list of metrics run together. `ztts1` is the faithful ZTTS1 stack
 # (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED); its metrics are not in yet.
 PROFILES: dict[str, list[str]] = {
-    "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld"],
+    "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld", "pitch_ttsds_lite"],
     # "quality" is MSR-UTMOS (`utmos`) when a checkpoint is configured, else UTMOS22 (`utmos22`).
-    "ztts1": ["wer", "sim", "quality"],
+    "ztts1": ["wer", "sim", "quality", "ttsds_prosody", "dswed"],
 }
-# ZTTS1 metrics not implemented yet: listed by `ls`.
-PROFILE_PENDING = {"ztts1": "ttsds_prosody, dswed"}
+# Metrics a profile still lacks: listed by `ls`.
+PROFILE_PENDING: dict[str, str] = {}
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUITES: dict[str, str] = {"demo": "demo/manifest.jsonl"}
@@ -96,8 +99,13 @@ def profile_metrics(profile: str, metric_params: dict[str, dict[str, str]] | Non
             f"profile {profile!r} is reserved and not available yet (pending: {PROFILE_PENDING.get(profile, '?')}); "
             "use --profile lite"
         )
+    return resolve_quality(PROFILES[profile], metric_params)
+
+
+def resolve_quality(names: list[str], metric_params: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """The `quality` slot is MSR-UTMOS when its checkpoint is configured, else UTMOS22."""
     quality = "utmos" if (metric_params or {}).get("utmos", {}).get("checkpoint") else "utmos22"
-    return [quality if name == "quality" else name for name in PROFILES[profile]]
+    return [quality if name == "quality" else name for name in names]
 
 
 def manifests_dir() -> Path:

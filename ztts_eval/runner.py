@@ -143,7 +143,10 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     started = utc_now()
     manifest = _load_valid_manifest(cfg.suite)
     suite_name = manifest.items[0].suite
-    metric_names = cfg.metrics or registry.profile_metrics(cfg.profile, cfg.metric_params)
+    if cfg.metrics:
+        metric_names = registry.resolve_quality(cfg.metrics, cfg.metric_params)
+    else:
+        metric_names = registry.profile_metrics(cfg.profile, cfg.metric_params)
     unknown = set(cfg.metric_params) - set(metric_names)
     if unknown:
         raise RunError(f"--metric-param names metric(s) not in this run: {', '.join(sorted(unknown))}")
@@ -155,6 +158,10 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     system = cfg.name or cfg.model
     out_dir = Path(cfg.results_dir) / suite_name / system / cfg.profile
     out_dir.mkdir(parents=True, exist_ok=True)
+    seeds = seeds_for(cfg.seeds, metrics)
+    if seeds != cfg.seeds:
+        _log(out_dir, f"seeds {cfg.seeds} -> {seeds}: a metric compares several generations per item")
+        cfg.seeds = seeds
     store = Store(cfg.cache_dir or Path(cfg.results_dir) / ".cache")
     stages: dict[str, StageStats] = {}
     try:
@@ -212,6 +219,18 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
         adapter.close()
         store.close()
     return RunOutcome(out_dir=out_dir, summary=summary, stages=stages)
+
+
+def seeds_for(seeds: list[int], metrics: list[Metric]) -> list[int]:
+    """Extend the seed list when a metric (DS-WED) needs N generations per item."""
+    needed = max((int(m.params.get("generations", 1)) for m in metrics), default=1)
+    out = list(seeds)
+    candidate = 0
+    while len(out) < needed:
+        if candidate not in out:
+            out.append(candidate)
+        candidate += 1
+    return out
 
 
 def _caps_json(caps) -> dict[str, Any]:

@@ -95,6 +95,19 @@ def cached_map(
     return out, stats
 
 
+def noise_set_inputs(store: Store) -> list[ScoreInput]:
+    """TTSDS2's synthetic noise sets as score inputs (subset = noise kind), written into the cache."""
+    from ztts_eval.hashing import sha256_file
+    from ztts_eval.noise_sets import write_noise_sets
+
+    out = []
+    for kind, paths in write_noise_sets(store.root).items():
+        for i, path in enumerate(paths):
+            out.append(ScoreInput(key=f"noise:{kind}:{i}", item_id=f"noise-{kind}-{i}", seed=0, language="", subset=kind,
+                                  text="", audio_path=path, audio_sha256=sha256_file(path), prompt_path=None, prompt_sha256=None))
+    return out
+
+
 def score_samples(metric: SampleMetric, inputs, store, *, force=False, progress=None):
     return cached_map(metric, inputs, store, metric.score_batch, error_row, force=force, progress=progress)
 
@@ -116,30 +129,48 @@ def corpus_scores(
     def wrapped(batch):
         return [{"status": "ok", "feature": f} for f in metric.features(batch)]
 
+    needs_reference = "reference_set" in metric.info.inputs
+    # languages the metric does not run for are never extracted (they summarise as not covered)
+    system_inputs = [i for i in system_inputs if metric.covers(i.language)]
+    reference_inputs = [i for i in reference_inputs if needs_reference and metric.covers(i.language)]
     sys_feats, stats = cached_map(metric, system_inputs, store, wrapped, feature_error, force=force, progress=None)
     ref_feats, ref_stats = cached_map(metric, reference_inputs, store, wrapped, feature_error, force=force, progress=None)
     stats.computed += ref_stats.computed
     stats.cached += ref_stats.cached
     stats.model_s += ref_stats.model_s
-    groups: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: {"sys": [], "ref": [], "errors": []})
+    noise = None
+    if "noise_set" in metric.info.inputs:
+        noise_inputs = noise_set_inputs(store)
+        noise_feats, noise_stats = cached_map(metric, noise_inputs, store, wrapped, feature_error, force=force, progress=None)
+        stats.computed += noise_stats.computed
+        stats.cached += noise_stats.cached
+        noise = {}
+        for inp in noise_inputs:
+            value = noise_feats[inp.key]
+            if value["status"] != "ok":
+                raise RuntimeError(f"noise clip {inp.key}: {value['error']}")
+            noise.setdefault(inp.subset, []).append(value["feature"])
+    groups: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: {"sys": [], "ref": [], "inputs": [], "errors": []})
     for inputs, feats, side in ((system_inputs, sys_feats, "sys"), (reference_inputs, ref_feats, "ref")):
         for inp in inputs:
             value = feats[inp.key]
             g = groups[(inp.subset, inp.language)]
             if value["status"] == "ok":
                 g[side].append(value["feature"])
+                if side == "sys":
+                    g["inputs"].append(inp)
             else:
                 g["errors"].append(f"{side}:{inp.key}: {value['error']}")
     results = {}
     t0 = time.perf_counter()
     for group, g in groups.items():
         res: dict[str, Any] = {"n_system": len(g["sys"]), "n_reference": len(g["ref"]), "errors": g["errors"]}
-        if not g["sys"] or not g["ref"]:
+        if not g["sys"] or (needs_reference and not g["ref"]):
             res["status"] = "not_covered"
-            res["reason"] = "no reference recordings in this group" if not g["ref"] else "no system samples"
+            res["reason"] = "no system samples" if not g["sys"] else "no reference recordings in this group"
         else:
             try:
-                res.update(metric.compute(g["sys"], g["ref"]))
+                res.update(metric.compute(g["sys"], g["ref"], g["inputs"], noise))
                 res["status"] = "ok"
             except Exception as exc:
                 res.update({"status": ERROR, "error": f"{type(exc).__name__}: {exc}"})

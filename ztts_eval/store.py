@@ -90,3 +90,16 @@ class Store:
 
     def audio_path(self, sha: str) -> Path:
         return self.root / "audio" / sha[:2] / f"{sha}.flac"
+
+    # -- array features (frame-level embeddings too large for a JSON record) --------------
+    def put_array(self, key: str, array: np.ndarray) -> str:
+        """Store an array under a content key (temp file + rename); returns its key for records."""
+        path = self.root / "arrays" / key[:2] / f"{key}.npy"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, np.ascontiguousarray(array))
+        tmp.replace(path)
+        return key
+
+    def get_array(self, key: str) -> np.ndarray:
+        return np.load(self.root / "arrays" / key[:2] / f"{key}.npy", allow_pickle=False)

@@ -124,8 +124,12 @@ class CorpusMetric(Metric):
         """A JSON-serialisable feature per input (cached per audio file)."""
 
     @abstractmethod
-    def compute(self, system: list[Any], reference: list[Any]) -> dict[str, float]:
-        """Reduce a system's features against the reference set's: one value per column."""
+    def compute(self, system: list[Any], reference: list[Any], inputs: list[ScoreInput],
+                noise: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+        """Reduce one (subset, language) group: the system's features (aligned with `inputs`)
+        against the reference set's (empty unless the metric declares "reference_set") and the
+        synthetic noise sets' (None unless it declares "noise_set").
+        Returns one value per column, plus any details worth keeping."""
 
 
 class MetricSetupError(RuntimeError):

@@ -36,7 +36,8 @@ class PyworldF0Distance(CorpusMetric):
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
         return [mean_f0_of(inp.audio_path) for inp in inputs]
 
-    def compute(self, system: list[Any], reference: list[Any]) -> dict[str, float]:
+    def compute(self, system: list[Any], reference: list[Any], inputs: list[ScoreInput] | None = None,
+                noise: dict[str, list[Any]] | None = None) -> dict[str, float]:
         sys_f0 = [f for f in system if f is not None]
         ref_f0 = [f for f in reference if f is not None]
         return {"f0_w1_pyworld": wasserstein_1d(sys_f0, ref_f0, p=1)}

@@ -1,0 +1,1 @@
+"""Prosody features for TTSDS2 and DS-WED: one module per feature extractor."""
