@@ -32,7 +32,6 @@ def main() -> int:
     ap.add_argument("--hubert"), ap.add_argument("--mpm"), ap.add_argument("--allosaurus")
     args = ap.parse_args()
 
-    import numpy as np
     import torch
 
     from ztts_eval.audio import resample

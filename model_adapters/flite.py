@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from model_adapters.base import Adapter, Capabilities, Diagnostics, SynthesisRequest, SynthesisResult
+from model_adapters.base import (
+    Adapter,
+    Capabilities,
+    Diagnostics,
+    SynthesisRequest,
+    SynthesisResult,
+)
 from model_adapters.command_tts import binary_version, require_binary, synthesize_to_wav
 
 VOICES = ("slt", "rms", "awb", "kal16", "kal")

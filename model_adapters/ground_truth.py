@@ -6,7 +6,14 @@ produce an explicit "unavailable" row, so they are counted, never silently dropp
 
 from __future__ import annotations
 
-from model_adapters.base import Adapter, Capabilities, Diagnostics, SynthesisRequest, SynthesisResult, failure
+from model_adapters.base import (
+    Adapter,
+    Capabilities,
+    Diagnostics,
+    SynthesisRequest,
+    SynthesisResult,
+    failure,
+)
 
 
 class GroundTruthAdapter(Adapter):

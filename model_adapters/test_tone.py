@@ -13,7 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from model_adapters.base import Adapter, Capabilities, Diagnostics, SynthesisRequest, SynthesisResult
+from model_adapters.base import (
+    Adapter,
+    Capabilities,
+    Diagnostics,
+    SynthesisRequest,
+    SynthesisResult,
+)
 
 SAMPLE_RATE = 16000
 

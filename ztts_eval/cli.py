@@ -1,4 +1,4 @@
-"""Command line: `ztts-eval run | report | validate | gate | ls`.
+"""Command line: `ztts-eval run | report | validate | gate | ls | manifests`.
 
 Only argparse and the registry are imported at start-up; each command imports what it needs,
 so `--help` and `ls` stay fast and never import torch.
@@ -79,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--output", type=Path, help="where --calibrate / --write-baseline write (default: stdout / required)")
 
     sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
+    from ztts_eval import cli_manifests
+
+    cli_manifests.add_parser(sub, _metric_param)
     return p
 
 
@@ -219,6 +222,10 @@ def cmd_ls(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "manifests":
+        from ztts_eval import cli_manifests
+
+        return cli_manifests.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
     return handler(args)
 

@@ -51,7 +51,6 @@ def build_module(ssl: Any, hidden: int, condition_sr: bool, n_listeners: int = 1
 
 def load_checkpoint(ckpt_path: Path, ssl_dir: Path | None, trust_remote_code: bool):
     """Build the module from a Lightning .ckpt (state_dict + hyper_parameters) and a backbone config."""
-    import torch
     from transformers import AutoConfig, AutoModel
 
     from ztts_eval.torch_hub import load_weights

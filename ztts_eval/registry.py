@@ -19,6 +19,10 @@ ADAPTERS: dict[str, str] = {
     "flite": "model_adapters.flite:FliteAdapter",
     "ground-truth": "model_adapters.ground_truth:GroundTruthAdapter",
     "test-tone": "model_adapters.test_tone:TestToneAdapter",
+    "elevenlabs": "model_adapters.elevenlabs:ElevenLabsAdapter",
+    "cartesia": "model_adapters.cartesia:CartesiaAdapter",
+    "fish-audio": "model_adapters.fish_audio:FishAudioAdapter",
+    "openai-speech": "model_adapters.openai_speech:OpenAISpeechAdapter",
 }
 
 METRICS: dict[str, str] = {
