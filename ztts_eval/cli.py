@@ -1,4 +1,4 @@
-"""Command line: `ztts-eval run | report | validate | gate | ls | manifests`.
+"""Command line: `ztts-eval run | report | validate | gate | ls | manifests | env`.
 
 Only argparse and the registry are imported at start-up; each command imports what it needs,
 so `--help` and `ls` stay fast and never import torch.
@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--output", type=Path, help="where --calibrate / --write-baseline write (default: stdout / required)")
 
     sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
+    e = sub.add_parser("env", help="create isolated environments for adapters with conflicting pins")
+    e.add_argument("action", choices=("create", "ls"))
+    e.add_argument("name", nargs="?", help="environment name (see `ztts-eval env ls`)")
+    e.add_argument("--source", help="local clone to pip install -e into the environment (zonos-v0.1)")
     from ztts_eval import cli_manifests
 
     cli_manifests.add_parser(sub, _metric_param)
@@ -194,6 +198,27 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return 1 if failing else 0
 
 
+def cmd_env(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from ztts_eval import envs
+
+    if args.action == "ls":
+        for name, spec in envs.ENVS.items():
+            state = "ready" if envs.env_python(name).exists() else "not created"
+            print(f"  {name:12s} {state:12s} {spec['doc']} ({envs.envs_root() / name})")
+        return 0
+    try:
+        if not args.name:
+            raise ValueError("env create needs a name (see `ztts-eval env ls`)")
+        root = envs.create(args.name, args.source)
+    except (ValueError, subprocess.CalledProcessError) as exc:
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"environment ready: {root}", file=sys.stderr)
+    return 0
+
+
 def cmd_ls(_: argparse.Namespace) -> int:
     from ztts_eval import registry
 
@@ -222,6 +247,8 @@ def cmd_ls(_: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "env":
+        return cmd_env(args)
     if args.command == "manifests":
         from ztts_eval import cli_manifests
 

@@ -23,6 +23,8 @@ ADAPTERS: dict[str, str] = {
     "cartesia": "model_adapters.cartesia:CartesiaAdapter",
     "fish-audio": "model_adapters.fish_audio:FishAudioAdapter",
     "openai-speech": "model_adapters.openai_speech:OpenAISpeechAdapter",
+    "qwen3-tts": "model_adapters.qwen3_tts:Qwen3TtsAdapter",
+    "zonos-v0.1": "model_adapters.zonos_v01:ZonosV01Adapter",
 }
 
 METRICS: dict[str, str] = {

@@ -1,0 +1,1 @@
+"""Worker entry points run inside isolated environments (see model_adapters/worker_protocol.py)."""
