@@ -175,7 +175,7 @@ class HttpClient:
 
     def request(self, method: str, path: str, *, json_body: Any = None, data: bytes | None = None,
                 content_type: str | None = None, query: Mapping[str, Any] | None = None, accept: str = "*/*") -> Response:
-        key = api_key(self.key_env)
+        key = api_key(self.key_env) if self.key_env else ""  # key_env "": a server without authentication
         url = self.base + path + ("?" + urlencode(query) if query else "")
         if json_body is not None:
             data, content_type = json.dumps(json_body).encode(), "application/json"
@@ -196,7 +196,8 @@ class HttpClient:
                 hint = retry_after_seconds(resp.headers) if retryable else None
             except (OSError, http.client.HTTPException) as exc:  # timeouts, refused/reset connections, cut streams
                 error, retryable = VendorError(f"{where}: {type(exc).__name__}: {getattr(exc, 'reason', exc)}"), True
-            error = VendorError(str(error).replace(key, "[redacted]"), error.status)  # the key we sent
+            if key:
+                error = VendorError(str(error).replace(key, "[redacted]"), error.status)  # the key we sent
             if not retryable:
                 raise error
             if attempt == self.retry.max_attempts:

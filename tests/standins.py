@@ -218,3 +218,21 @@ def make_tiny_mpm(root: Path, seed: int = 0) -> Path:
     (root / "model_config.yml").write_text(yaml.safe_dump(config))
     torch.save(model.state_dict(), root / "pytorch_model.bin")
     return root
+
+
+def make_tiny_zonos2(root: Path, seed: int = 0) -> dict[str, Path]:
+    """A tiny ZONOS2 in the release format (params.json + model.pth nested under "model"), a tiny
+    speaker encoder (config.json + model.safetensors) and a tiny 44.1 kHz DAC (save_pretrained)."""
+    import json
+
+    import torch
+
+    from model_adapters.zonos2.config import Zonos2Config
+    from model_adapters.zonos2.model import Zonos2Model, init_random_weights
+    from test_zonos2_speaker_codec import tiny_dac, tiny_ecapa
+
+    model = init_random_weights(Zonos2Model(Zonos2Config.tiny()), std=0.2, seed=seed)
+    (root / "model").mkdir(parents=True, exist_ok=True)
+    (root / "model" / "params.json").write_text(json.dumps(model.cfg.to_params()))
+    torch.save({"model": model.state_dict()}, root / "model" / "model.pth")
+    return {"model": root / "model", "speaker_encoder": tiny_ecapa(root / "speaker"), "codec": tiny_dac(root / "dac")}

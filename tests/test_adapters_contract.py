@@ -22,11 +22,18 @@ KEY = "contract-test-key-5d1e"
 # Worker adapters run their real worker only in their own environment; here the tone worker stands in
 # for the model so the adapter side (protocol, refusals, WAV hand-back) takes the same contract.
 WORKERS = {"qwen3-tts", "zonos-v0.1"}
+
+
+@pytest.fixture(scope="session")
+def tiny_zonos2(tmp_path_factory):
+    from standins import make_tiny_zonos2
+
+    return make_tiny_zonos2(tmp_path_factory.mktemp("zonos2-contract"))
 DETERMINISTIC = [n for n in ALL if registry.adapter_class(n)().capabilities.deterministic]
 
 
 @pytest.fixture
-def make(monkeypatch):
+def make(monkeypatch, tiny_zonos2):
     servers, built = [], []
 
     def build(name: str, **params):
@@ -36,6 +43,14 @@ def make(monkeypatch):
             servers.append(server)
             monkeypatch.setenv(cls.key_env, KEY)
             params = {"base_url": server.base_url, "timeout_s": 5.0, **params}
+        if name == "zonos2":  # our engine on a tiny random checkpoint in the release format
+            params = {**{k: str(v) for k, v in tiny_zonos2.items()}, "device": "cpu", "max_frames": 40, **params}
+        if name == "zonos2-server":
+            from test_zonos2_generation import FakeZonos2Server
+
+            server = FakeZonos2Server(voice_dependent=True).__enter__()
+            servers.append(server)
+            params = {"base_url": server.url, "timeout_s": 5, **params}
         if name in WORKERS:
             params = {"python": sys.executable, "worker_module": "tests.tone_worker", **params}
         adapter = cls(**params)

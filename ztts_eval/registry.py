@@ -25,6 +25,8 @@ ADAPTERS: dict[str, str] = {
     "openai-speech": "model_adapters.openai_speech:OpenAISpeechAdapter",
     "qwen3-tts": "model_adapters.qwen3_tts:Qwen3TtsAdapter",
     "zonos-v0.1": "model_adapters.zonos_v01:ZonosV01Adapter",
+    "zonos2": "model_adapters.zonos2.adapter:Zonos2Adapter",
+    "zonos2-server": "model_adapters.zonos2.server_client:Zonos2ServerAdapter",
 }
 
 METRICS: dict[str, str] = {

@@ -1,0 +1,143 @@
+"""ZONOS2 mixture-of-experts FFN: the EDA router and the "sonic"-layout experts (spec ZONOS2.md §1.2.7).
+
+Routing: r = down_proj(x) (+ prev_r * router_states_scale on MoE layers after the first),
+logits = MLP(rmsnorm_eda(r)), p = softmax in fp32, experts = top-k of p + balancing_biases,
+weights = p at those experts, not renormalized. Experts: `w13` [E, 2I, D] with GATE rows at even
+indices and UP rows at odd ones (the opposite of the dense `w_in`), `w2` [E, D, I].
+
+Why several expert paths: the per-expert loop (`nonzero` per expert) is the readable reference
+but syncs with the host and cannot be captured in a CUDA graph. The fast paths are sync-free:
+`gather` copies the chosen experts' weights and batch-multiplies (cheapest for a few tokens,
+i.e. small-batch decode); `grouped` sorts tokens by expert and runs one grouped GEMM
+(`torch._grouped_mm`, each expert's weights read once: large-batch decode and prefill);
+`dense` runs every expert on every token and is only a fallback where grouped GEMM is missing.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from model_adapters.zonos2.layers import RMSNorm
+
+MoEMode = Literal["fast", "loop", "gather", "grouped", "dense"]
+MOE_MODES: tuple[str, ...] = ("fast", "loop", "gather", "grouped", "dense")
+GATHER_MAX_ROWS = 8  # token*top-k rows up to which copying expert weights beats reading all experts
+
+
+def grouped_mm_supported(device: torch.device, dtype: torch.dtype, dims: tuple[int, ...] = ()) -> bool:
+    """torch._grouped_mm runs on CPU (any float dtype; only bf16 under torch.compile, whose shape
+    rule insists on it) and on CUDA for bf16 from sm90 on; operand rows (widths `dims`) must be
+    16-byte aligned."""
+    item = torch.empty((), dtype=dtype).element_size()
+    if not hasattr(torch, "_grouped_mm") or any(d * item % 16 for d in dims):
+        return False
+    if device.type == "cpu":
+        return dtype == torch.bfloat16 or not torch.compiler.is_compiling()
+    return device.type == "cuda" and dtype == torch.bfloat16 and torch.cuda.get_device_capability(device) >= (9, 0)
+
+
+class Router(nn.Module):
+    def __init__(self, dim: int, router_dim: int, n_experts: int, top_k: int, eps: float, eda: bool) -> None:
+        super().__init__()
+        self.top_k = top_k
+        self.down_proj = nn.Linear(dim, router_dim, bias=True)
+        self.rmsnorm_eda = RMSNorm(router_dim, eps)
+        self.router_mlp = nn.Sequential(
+            nn.Linear(router_dim, router_dim, bias=True), nn.GELU(),
+            nn.Linear(router_dim, router_dim, bias=True), nn.GELU(),
+            nn.Linear(router_dim, n_experts, bias=False),
+        )
+        self.register_buffer("balancing_biases", torch.zeros(n_experts))
+        self.router_states_scale = nn.Parameter(torch.ones(router_dim)) if eda else None
+
+    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """x [N, D] -> (expert ids [N, k], fp32 weights [N, k], pre-norm router state r [N, R])."""
+        r = self.down_proj(x)
+        if self.router_states_scale is not None and prev_r is not None:
+            r = r + prev_r * self.router_states_scale
+        probs = torch.softmax(self.router_mlp(self.rmsnorm_eda(r)).float(), dim=-1)
+        idx = torch.topk(probs + self.balancing_biases.float(), self.top_k, dim=-1).indices
+        return idx, probs.gather(-1, idx), r
+
+
+class Experts(nn.Module):
+    def __init__(self, n_experts: int, dim: int, inter: int) -> None:
+        super().__init__()
+        self.w13 = nn.Parameter(torch.empty(n_experts, 2 * inter, dim))
+        self.w2 = nn.Parameter(torch.empty(n_experts, dim, inter))
+
+    def forward(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor,
+                mode: MoEMode = "fast") -> torch.Tensor:
+        """x [N, D], idx/weights [N, k] -> sum_k weights * expert_idx(x), [N, D] in x's dtype."""
+        if mode == "fast":
+            if idx.numel() <= GATHER_MAX_ROWS:
+                mode = "gather"
+            else:
+                e, i2, d = self.w13.shape
+                mode = "grouped" if grouped_mm_supported(x.device, x.dtype, (d, i2 // 2)) else "dense"
+        fn = {"loop": self._loop, "gather": self._gather, "grouped": self._grouped, "dense": self._dense}[mode]
+        return fn(x, idx, weights).to(x.dtype)
+
+    @staticmethod
+    def _act(h: torch.Tensor) -> torch.Tensor:
+        return F.silu(h[..., 0::2]) * h[..., 1::2]  # even rows gate, odd rows up
+
+    def _loop(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros(x.shape[0], x.shape[1], device=x.device, dtype=torch.float32)
+        for e in range(self.w13.shape[0]):
+            tok, slot = (idx == e).nonzero(as_tuple=True)
+            if tok.numel() == 0:
+                continue
+            w13 = self.w13[e]
+            gate, up = x[tok] @ w13[0::2].T, x[tok] @ w13[1::2].T
+            y = (F.silu(gate) * up) @ self.w2[e].T
+            out.index_add_(0, tok, y.float() * weights[tok, slot, None])
+        return out
+
+    def _gather(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        n, k = idx.shape
+        flat = idx.reshape(-1)
+        xs = x.repeat_interleave(k, dim=0).unsqueeze(-1)  # [N*k, D, 1]
+        h = torch.bmm(self.w13[flat], xs).squeeze(-1)  # [N*k, 2I]
+        y = torch.bmm(self.w2[flat], self._act(h).unsqueeze(-1)).squeeze(-1)  # [N*k, D]
+        return (y.float().view(n, k, -1) * weights.unsqueeze(-1)).sum(1)
+
+    def _grouped(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        n, k = idx.shape
+        n_experts = self.w13.shape[0]
+        flat = idx.reshape(-1)
+        order = torch.argsort(flat, stable=True)
+        tok = order // k
+        counts = (flat.unsqueeze(1) == torch.arange(n_experts, device=x.device)).sum(0)
+        offs = counts.cumsum(0).to(torch.int32)
+        h = torch._grouped_mm(x[tok], self.w13.transpose(-2, -1), offs=offs)  # [N*k, 2I]
+        y = torch._grouped_mm(self._act(h).contiguous(), self.w2.transpose(-2, -1), offs=offs)  # [N*k, D]
+        out = torch.zeros(n, x.shape[1], device=x.device, dtype=torch.float32)
+        return out.index_add_(0, tok, y.float() * weights.reshape(-1)[order, None])
+
+    def _dense(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        combine = torch.zeros(x.shape[0], self.w13.shape[0], device=x.device, dtype=torch.float32)
+        combine.scatter_add_(1, idx, weights)
+        h = torch.einsum("nd,efd->nef", x, self.w13)
+        y = torch.einsum("nei,edi->ned", self._act(h), self.w2)
+        return torch.einsum("ned,ne->nd", y.float(), combine)
+
+
+class MoEFFN(nn.Module):
+    def __init__(self, dim: int, inter: int, router_dim: int, n_experts: int, top_k: int, eps: float,
+                 eda: bool) -> None:
+        super().__init__()
+        self.router = Router(dim, router_dim, n_experts, top_k, eps, eda)
+        self.experts = Experts(n_experts, dim, inter)
+
+    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None, mode: MoEMode = "fast"
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """x [B, T, D] -> (output [B, T, D], router state r [B*T, R] for the next MoE layer)."""
+        flat = x.reshape(-1, x.shape[-1])
+        idx, weights, r = self.router(flat, prev_r)
+        return self.experts(flat, idx, weights, mode).view_as(x), r
