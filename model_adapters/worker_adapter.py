@@ -51,7 +51,7 @@ class WorkerAdapter(Adapter):
 
     def close(self) -> None:
         if self._client is not None:
-            self._client.close()
+            self._client.shutdown()
 
     def synthesize(self, requests: list[SynthesisRequest]) -> list[SynthesisResult]:
         from ztts_eval.audio import read_audio

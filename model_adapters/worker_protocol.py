@@ -66,6 +66,13 @@ class WorkerClient:
             self.close()  # the next batch starts a fresh worker
             return [{"item_id": r["item_id"], "seed": r["seed"], "wav": None, "error": f"worker failed: {exc}"} for r in requests]
 
+    def shutdown(self) -> None:
+        """Stop the worker for good and remove the folder results were handed over in."""
+        import shutil
+
+        self.close()
+        shutil.rmtree(self.outdir, ignore_errors=True)
+
     def close(self) -> None:
         if self.proc is not None:
             try:

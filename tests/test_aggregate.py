@@ -56,3 +56,12 @@ def test_cells_carry_bootstrap_interval_and_seed_spread():
     assert lo < s["value"] < hi and 10.0 <= lo and hi <= 38.0
     assert s["seed_spread"]["n_seeds"] == 2 and s["seed_spread"]["min"] == pytest.approx(20.0)
     assert s["seed_spread"]["max"] == pytest.approx(24.0)
+
+
+def test_whole_set_feature_errors_reach_the_summary():
+    info = MetricInfo("d", "1", "corpus", (Column("w", False),), ("audio", "reference_set"), "x", "lite", "lite")
+    rows = [row("en"), row("en")]
+    corpus = {"d": {("s", "en"): {"status": "ok", "w": 3.0, "n_system": 1, "n_reference": 4,
+                                   "errors": ["sys:a#0: no voiced frames"]}}}
+    col = summarize(rows, [info], corpus)[0]["columns"]["w"]
+    assert col["value"] == 3.0 and col["n_error"] == 1 and "no voiced frames" in col["errors"][0]

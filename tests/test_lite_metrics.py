@@ -14,7 +14,8 @@ from ztts_eval.metrics.base import NOT_COVERED, OK, ScoreInput
 from ztts_eval.metrics.dnsmos import Dnsmos
 from ztts_eval.metrics.f0_dist_pyworld import PyworldF0Distance
 from ztts_eval.metrics.f0_pyworld import PyworldF0
-from ztts_eval.metrics.sim_resemblyzer import ResemblyzerSim, cosine
+from ztts_eval.metrics.pair_similarity import cosine
+from ztts_eval.metrics.sim_resemblyzer import ResemblyzerSim
 from ztts_eval.metrics.wer_pocketsphinx import PocketsphinxWer
 from ztts_eval.pitch import PITCH_SR, f0_track
 

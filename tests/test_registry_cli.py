@@ -59,3 +59,14 @@ def test_language_table():
     assert {c for c, l in LANGUAGES.items() if l.unit == "char"} == {"zh", "ja", "ko", "th"}
     with pytest.raises(UnknownLanguageError, match="expected one of"):
         get_language("english")
+
+
+def test_language_set_parameter():
+    from ztts_eval.languages import language_set
+
+    assert language_set("all") == frozenset(LANGUAGES)
+    assert language_set("en, de") == {"en", "de"}
+    with pytest.raises(UnknownLanguageError):
+        language_set("en,english")
+    with pytest.raises(UnknownLanguageError):
+        language_set(" , ")

@@ -101,6 +101,9 @@ def summarize(
                         "status": res.get("status"),
                         "n": res.get("n_system", 0),
                         "n_reference": res.get("n_reference", 0),
+                        # files whose feature failed are left out of the distribution: say which
+                        "n_error": len(res.get("errors", [])),
+                        **({"errors": res["errors"][:20]} if res.get("errors") else {}),
                         **({"error": res["error"]} if "error" in res else {}),
                         **({"details": res["details"]} if "details" in res and col is info.columns[0] else {}),
                     }

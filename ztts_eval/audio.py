@@ -74,6 +74,16 @@ def load_audio(path: str | Path, sr: int | None = None) -> Audio:
     return _load_cached(p, os.stat(p).st_mtime_ns, sr)
 
 
+def audio_duration(path: str | Path) -> float:
+    """Seconds of a file from its header, without decoding it."""
+    import soundfile as sf
+
+    try:
+        return float(sf.info(str(path)).duration)
+    except Exception as exc:
+        raise AudioError(f"{path}: unreadable audio ({exc})") from None
+
+
 def check_signal(x: np.ndarray) -> str | None:
     """Why a waveform cannot be scored, or None when it can."""
     if x.size == 0:

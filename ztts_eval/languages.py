@@ -56,6 +56,18 @@ def get_language(code: str) -> Language:
         raise UnknownLanguageError(f"unknown language {code!r}; expected one of: {valid}") from None
 
 
+def language_set(spec: str) -> frozenset[str]:
+    """A metric's `languages=` parameter: "all", or comma-separated canonical codes (checked)."""
+    if spec == "all":
+        return frozenset(LANGUAGES)
+    codes = frozenset(c.strip() for c in spec.split(",") if c.strip())
+    for code in codes:
+        get_language(code)
+    if not codes:
+        raise UnknownLanguageError("languages= needs 'all' or at least one language code")
+    return codes
+
+
 def backend_code(code: str, backend: str) -> str | None:
     """The backend's code for a canonical language, or None when the backend lacks it."""
     return getattr(get_language(code), backend)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ class Store:
     # -- audio --------------------------------------------------------------------------------
     def put_audio(self, samples: np.ndarray, sample_rate: int) -> tuple[str, Path]:
         """Store audio; its key is the SHA-256 of the stored file (what every metric reads)."""
-        tmp = self.root / "audio" / "incoming" / f"{sha256_json([samples.shape, float(np.sum(samples)), sample_rate])}.flac"
+        tmp = self.root / "audio" / "incoming" / f"{uuid.uuid4().hex}.flac"
         write_flac_atomic(tmp, samples, sample_rate)
         sha = sha256_file(tmp)
         final = self.audio_path(sha)

@@ -22,7 +22,7 @@ import numpy as np
 from ztts_eval.audio import load_audio
 from ztts_eval.dswed_math import seed_pairs, weighted_levenshtein
 from ztts_eval.hub import WeightsMissingError
-from ztts_eval.languages import LANGUAGES
+from ztts_eval.languages import language_set
 from ztts_eval.metrics.base import Column, CorpusMetric, MetricInfo, MetricSetupError, ScoreInput, package_versions
 from ztts_eval.prosody.kmeans_units import UnitsSetupError, assign, describe, fit_centres, load_centres
 from ztts_eval.prosody.ssl_frames import SAMPLE_RATE, SSLFrames
@@ -55,8 +55,7 @@ class DsWed(CorpusMetric):
                          generations=int(generations), languages=languages, device=device)
         if self.params["generations"] < 2:
             raise ValueError("dswed.generations must be at least 2 (a pair)")
-        langs = frozenset(LANGUAGES) if languages == "all" else frozenset(languages.split(","))
-        self.info = dataclasses.replace(self.info, languages=langs)
+        self.info = dataclasses.replace(self.info, languages=language_set(languages))
         self.ssl = SSLFrames(hubert, device=device, param="dswed")
         self._kmeans, self._trust = kmeans, truthy(trust_pickle)
         self._centres: np.ndarray | None = None

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from ztts_eval.audio import load_audio
-from ztts_eval.metrics.base import OK, Column, MetricInfo, MetricSetupError, ScoreInput, not_covered
+from ztts_eval.metrics.base import Column, MetricInfo, MetricSetupError
 from ztts_eval.metrics.hub_model import HubModelMetric
-from ztts_eval.metrics.sim_resemblyzer import cosine
+from ztts_eval.metrics.pair_similarity import PairSimilarity
 from ztts_eval.torch_hub import HubRepo
 
 SAMPLE_RATE = 16000
@@ -27,7 +27,7 @@ WEIGHTS_URL = "https://github.com/IDRnD/ReDimNet/releases/download/latest/{name}
 MIN_SAMPLES = 400  # one analysis window; shorter clips are zero-padded to it
 
 
-class ReDimNetSim(HubModelMetric):
+class ReDimNetSim(HubModelMetric, PairSimilarity):
     info = MetricInfo(
         name="sim",
         version="1",
@@ -74,13 +74,3 @@ class ReDimNetSim(HubModelMetric):
             with torch.no_grad(), torch.autocast("cuda", dtype=torch.float16, enabled=half and wave.is_cuda):
                 self._cache[sha] = self._model(wave).float().cpu().numpy()[0]
         return self._cache[sha]
-
-    def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
-        rows = []
-        for inp in inputs:
-            if inp.prompt_path is None:
-                rows.append(not_covered("no same-speaker prompt for this sample"))
-                continue
-            sim = cosine(self.embed(inp.prompt_path, inp.prompt_sha256), self.embed(inp.audio_path, inp.audio_sha256))
-            rows.append({"status": OK, "sim": 100.0 * sim})
-        return rows

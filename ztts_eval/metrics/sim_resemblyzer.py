@@ -6,26 +6,17 @@ Not ReDimNet: use it to catch an adapter that ignores its prompt, not to compare
 from __future__ import annotations
 
 from importlib.metadata import version
-from typing import Any
 
 import numpy as np
 
 from ztts_eval.audio import load_audio
-from ztts_eval.metrics.base import OK, Column, MetricInfo, SampleMetric, ScoreInput, not_covered
+from ztts_eval.metrics.base import Column, MetricInfo
+from ztts_eval.metrics.pair_similarity import PairSimilarity
 
 SAMPLE_RATE = 16000
 
 
-def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Explicit cosine: embedders differ on whether they L2-normalise their output."""
-    a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
-    denom = np.linalg.norm(a) * np.linalg.norm(b)
-    if denom == 0:
-        raise ValueError("cosine of a zero vector is undefined")
-    return float(np.dot(a, b) / denom)
-
-
-class ResemblyzerSim(SampleMetric):
+class ResemblyzerSim(PairSimilarity):
     required_modules = ("resemblyzer", "torch", "webrtcvad")
     info = MetricInfo(
         name="sim_resemblyzer",
@@ -64,13 +55,3 @@ class ResemblyzerSim(SampleMetric):
                 wav = np.array(audio.samples)
             self._cache[sha] = self._encoder.embed_utterance(wav)
         return self._cache[sha]
-
-    def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
-        rows = []
-        for inp in inputs:
-            if inp.prompt_path is None:
-                rows.append(not_covered("no same-speaker prompt for this sample"))
-                continue
-            sim = cosine(self.embed(inp.prompt_path, inp.prompt_sha256), self.embed(inp.audio_path, inp.audio_sha256))
-            rows.append({"status": OK, self.info.name: 100.0 * sim})
-        return rows

@@ -24,7 +24,7 @@ from ztts_eval.audio import resample
 from ztts_eval.dswed_math import collapse_runs
 from ztts_eval.hashing import sha256_json
 from ztts_eval.hub import WeightsMissingError, resolve_hf_model, weights_fingerprint
-from ztts_eval.languages import LANGUAGES
+from ztts_eval.languages import language_set
 from ztts_eval.metrics.base import Column, CorpusMetric, MetricInfo, MetricSetupError, ScoreInput, package_versions
 from ztts_eval.noise_sets import NOISE_VERSION
 from ztts_eval.prosody.allosaurus_rate import AllosaurusSetupError, PhoneRate, locate_model
@@ -65,7 +65,7 @@ class TtsdsProsody(CorpusMetric):
             raise ValueError(f"ttsds_prosody.features: choose from {', '.join(FEATURES)}; got {features!r}")
         multilingual = languages == "all"
         super().__init__(features=list(chosen), languages=languages, mpm_id_offset=int(mpm_id_offset), device=device)
-        self.info = dataclasses.replace(self.info, languages=frozenset(LANGUAGES) if multilingual else frozenset(languages.split(",")))
+        self.info = dataclasses.replace(self.info, languages=language_set(languages))
         self.ssl = SSLFrames(hubert or ("mhubert" if multilingual else "hubert"), device=device, param="ttsds_prosody")
         self._mpm_ref, self._allo_ref = mpm, allosaurus_model
         self._mpm: Any = None

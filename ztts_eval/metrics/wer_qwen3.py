@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ztts_eval.audio import load_audio
+from ztts_eval.audio import audio_duration, load_audio
 from ztts_eval.hub import WeightsMissingError
 from ztts_eval.languages import LANGUAGES
 from ztts_eval.metrics.base import (Column, MetricInfo, MetricSetupError, SampleMetric, ScoreInput, error_row,
@@ -116,7 +116,7 @@ class Qwen3Wer(SampleMetric):
         max_s = self.params["max_seconds"]
         too_long = {}
         for inp in inputs:
-            seconds = load_audio(inp.audio_path).duration
+            seconds = audio_duration(inp.audio_path)
             if seconds > max_s:
                 too_long[inp.key] = error_row(f"audio is {seconds:.1f} s, over max_seconds={max_s:g}: not transcribed (never chunked)")
         texts = self.transcripts([inp for inp in inputs if inp.key not in too_long])

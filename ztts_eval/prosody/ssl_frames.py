@@ -27,6 +27,7 @@ class SSLFrames:
         self._dir: Path | None = None
         self._commit: str | None = None
         self._model: Any = None
+        self._fingerprint: dict[str, Any] | None = None
 
     def resolve(self) -> Path:
         if self._dir is None:
@@ -35,9 +36,12 @@ class SSLFrames:
         return self._dir
 
     def fingerprint(self) -> dict[str, Any]:
-        directory = self.resolve()
-        return {"model": self.model_ref if not Path(self.model_ref).is_dir() else "local-directory",
-                "snapshot": self._commit, "weights": weights_fingerprint(directory)}
+        """Computed once: it keys every cached frame array, so it is read per audio file."""
+        if self._fingerprint is None:
+            directory = self.resolve()
+            self._fingerprint = {"model": self.model_ref if not Path(self.model_ref).is_dir() else "local-directory",
+                                 "snapshot": self._commit, "weights": weights_fingerprint(directory)}
+        return self._fingerprint
 
     def load(self) -> None:
         if self._model is None:
