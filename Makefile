@@ -10,7 +10,7 @@ APT_PACKAGES := espeak-ng flite libsndfile1
 TEST_APT_PACKAGES := chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install system-deps test-deps demo test bench gate-demo clean-results
+.PHONY: install system-deps test-deps demo test lint bench gate-demo clean-results
 
 system-deps:
 	@if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null; then \
@@ -44,6 +44,11 @@ demo: install
 
 test: install test-deps
 	$(PY) -m pytest -q
+
+# Lint and format check (the same ruff the pre-commit hook runs); CI fails on either.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # The CI regression gate, for real: the demo with espeak-ng against the committed baseline.
 gate-demo: install

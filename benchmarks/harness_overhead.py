@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ztts_eval.runner import RunConfig, run_evaluation  # noqa: E402
+from ztts_eval.pipeline.runner import RunConfig, run_evaluation  # noqa: E402
 
 
 def timed_run(cfg: RunConfig) -> tuple[float, dict]:
@@ -42,8 +42,13 @@ def main() -> int:
     ap.add_argument("--metrics", help="comma-separated metrics overriding the profile")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ztts-bench-") as tmp:
-        cfg = RunConfig(model=args.model, suite=args.suite, profile=args.profile, results_dir=Path(tmp),
-                        metrics=args.metrics.split(",") if args.metrics else None)
+        cfg = RunConfig(
+            model=args.model,
+            suite=args.suite,
+            profile=args.profile,
+            results_dir=Path(tmp),
+            metrics=args.metrics.split(",") if args.metrics else None,
+        )
         cold, cold_stages = timed_run(cfg)
         warm, warm_stages = timed_run(cfg)
     print_stages("cold", cold, cold_stages)

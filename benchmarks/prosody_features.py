@@ -18,7 +18,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
 
 def rate(n: int, seconds: float) -> str:
@@ -35,12 +34,12 @@ def main() -> int:
     import torch
 
     from ztts_eval.audio import resample
-    from ztts_eval.prosody.allosaurus_rate import PhoneRate, locate_model
-    from ztts_eval.prosody.mpm import load_mpm, mpm_ids
-    from ztts_eval.prosody.parallel import default_workers, pitch_many
-    from ztts_eval.prosody.ssl_frames import SSLFrames
-    from ztts_eval.prosody.ttsds_audio import TTSDS_SR, load_ttsds
-    from ztts_eval.prosody.vad_trim import trim
+    from ztts_eval.metrics.common.ssl_frames import SSLFrames
+    from ztts_eval.metrics.dswed.vad_trim import trim
+    from ztts_eval.metrics.ttsds.allosaurus_rate import PhoneRate, locate_model
+    from ztts_eval.metrics.ttsds.audio import TTSDS_SR, load_ttsds
+    from ztts_eval.metrics.ttsds.mpm import load_mpm, mpm_ids
+    from ztts_eval.metrics.ttsds.parallel import default_workers, pitch_many
 
     clips = sorted((ROOT / "manifests" / "demo" / "audio").glob("*.flac")) * args.repeat
     audio = [load_ttsds(p) for p in clips]
@@ -50,19 +49,29 @@ def main() -> int:
         tmp = Path(tmp)
         stand_in = []
         if not args.hubert or not args.mpm or not args.allosaurus:
-            from standins import make_tiny_allosaurus, make_tiny_hubert, make_tiny_mpm
+            from tests.fakes.standins import make_tiny_allosaurus, make_tiny_hubert, make_tiny_mpm
 
-            args.hubert = args.hubert or str(make_tiny_hubert(tmp / "hubert")); stand_in.append("hubert")
-            args.mpm = args.mpm or str(make_tiny_mpm(tmp / "mpm")); stand_in.append("mpm")
-            args.allosaurus = args.allosaurus or str(make_tiny_allosaurus(tmp / "allo")); stand_in.append("allosaurus")
-        t = time.perf_counter(); pitch_many(clips, workers=1); seq = time.perf_counter() - t
-        t = time.perf_counter(); pitch_many(clips, workers=args.workers); par = time.perf_counter() - t
+            args.hubert = args.hubert or str(make_tiny_hubert(tmp / "hubert"))
+            stand_in.append("hubert")
+            args.mpm = args.mpm or str(make_tiny_mpm(tmp / "mpm"))
+            stand_in.append("mpm")
+            args.allosaurus = args.allosaurus or str(make_tiny_allosaurus(tmp / "allo"))
+            stand_in.append("allosaurus")
+        t = time.perf_counter()
+        pitch_many(clips, workers=1)
+        seq = time.perf_counter() - t
+        t = time.perf_counter()
+        pitch_many(clips, workers=args.workers)
+        par = time.perf_counter() - t
         print(f"pitch (pyworld), 1 process      {rate(len(clips), seq)}")
         print(f"pitch (pyworld), process pool   {rate(len(clips), par)}   speed-up {seq / par:.2f}x")
         x16 = [resample(x, TTSDS_SR, 16000) for x in audio]
-        t = time.perf_counter(); [trim(x) for x in x16]; print(f"VAD trim (silero)               {rate(len(x16), time.perf_counter() - t)}")
+        t = time.perf_counter()
+        [trim(x) for x in x16]
+        print(f"VAD trim (silero)               {rate(len(x16), time.perf_counter() - t)}")
         ssl = SSLFrames(args.hubert)
-        t = time.perf_counter(); [ssl.layers(x, (7,), normalize=True) for x in x16]
+        t = time.perf_counter()
+        [ssl.layers(x, (7,), normalize=True) for x in x16]
         print(f"HuBERT layer 7{' (stand-in)' if 'hubert' in stand_in else ''}          {rate(len(x16), time.perf_counter() - t)}")
         model = load_mpm(Path(args.mpm))[0]
         t = time.perf_counter()
@@ -71,8 +80,11 @@ def main() -> int:
                 model.representation(torch.from_numpy(mpm_ids(x))[None])
         print(f"MPM layer 7{' (stand-in)' if 'mpm' in stand_in else ''}             {rate(len(audio), time.perf_counter() - t)}")
         phones = PhoneRate(locate_model(args.allosaurus))
-        t = time.perf_counter(); [phones.phones(x, TTSDS_SR) for x in audio]
-        print(f"Allosaurus{' (stand-in)' if 'allosaurus' in stand_in else ''}              {rate(len(audio), time.perf_counter() - t)}")
+        t = time.perf_counter()
+        [phones.phones(x, TTSDS_SR) for x in audio]
+        print(
+            f"Allosaurus{' (stand-in)' if 'allosaurus' in stand_in else ''}              {rate(len(audio), time.perf_counter() - t)}"
+        )
     return 0
 
 

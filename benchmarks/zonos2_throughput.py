@@ -16,8 +16,8 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -36,8 +36,17 @@ def build_model(cuda: bool, moe_mode: str) -> tuple[Zonos2Model, torch.device]:
     if cuda:
         cfg, device, dtype = Zonos2Config(), torch.device("cuda"), torch.bfloat16
     else:
-        cfg = Zonos2Config.tiny(dim=256, head_dim=64, n_kv_heads=2, n_layers=6, multiple_of=64, moe_n_experts=8,
-                                moe_router_dim=32, speaker_embedding_dim=64, speaker_lda_dim=32)
+        cfg = Zonos2Config.tiny(
+            dim=256,
+            head_dim=64,
+            n_kv_heads=2,
+            n_layers=6,
+            multiple_of=64,
+            moe_n_experts=8,
+            moe_router_dim=32,
+            speaker_embedding_dim=64,
+            speaker_lda_dim=32,
+        )
         device, dtype = torch.device("cpu"), torch.float32
     with torch.device("meta"):
         model = Zonos2Model(cfg, moe_mode=moe_mode)
@@ -70,11 +79,13 @@ def make_step(model: Zonos2Model, cache: KVCache, tok: torch.Tensor, seq_lens: t
         logits = model(tok, cache, seq_lens)
         tok.copy_(torch.cat([logits[:, :, :, :1024].argmax(-1), pad], dim=-1))
         seq_lens.add_(1)
+
     return step
 
 
-def decode_bench(model: Zonos2Model, device: torch.device, batch: int, prompt_len: int, steps: int,
-                 graphs: bool, compiled: bool) -> tuple[float, float]:
+def decode_bench(
+    model: Zonos2Model, device: torch.device, batch: int, prompt_len: int, steps: int, graphs: bool, compiled: bool
+) -> tuple[float, float]:
     """Returns (aggregate frames/s, peak GPU GiB or nan)."""
     warm = 3
     cache = model.new_cache(batch, prompt_len + steps + warm + 1, device=device)
@@ -86,8 +97,7 @@ def decode_bench(model: Zonos2Model, device: torch.device, batch: int, prompt_le
     logits = model(prompt, cache, zeros)
     tok = torch.cat([logits[:, -1:, :, :1024].argmax(-1), torch.full_like(prompt[:, -1:, 9:], TEXT_PAD)], dim=-1)
     seq_lens = torch.full((batch,), prompt_len, dtype=torch.long, device=device)
-    step = make_step(torch.compile(model) if compiled else model,
-                     cache, tok, seq_lens)
+    step = make_step(torch.compile(model) if compiled else model, cache, tok, seq_lens)
     if graphs:
         stream = torch.cuda.Stream()
         stream.wait_stream(torch.cuda.current_stream())
@@ -146,13 +156,17 @@ def main() -> int:
     if cuda:
         print(f"device: {torch.cuda.get_device_name()} | FULL-size ZONOS2 (7.67B params), random bf16 weights")
     else:
-        print("device: CPU, no CUDA available -> REDUCED config (dim 256, 6 layers, 8 experts, fp32) on CPU.\n"
-              "  These numbers only show the script runs; they are NOT comparable with the H100 targets.")
+        print(
+            "device: CPU, no CUDA available -> REDUCED config (dim 256, 6 layers, 8 experts, fp32) on CPU.\n"
+            "  These numbers only show the script runs; they are NOT comparable with the H100 targets."
+        )
     t0 = time.perf_counter()
     model, device = build_model(cuda, args.moe_mode)
     n_params = sum(p.numel() for p in model.parameters())
-    print(f"built {n_params / 1e9:.3f}B params in {time.perf_counter() - t0:.1f}s | moe={args.moe_mode} "
-          f"cuda_graphs={args.cuda_graphs} compile={args.compile} steps={steps} prompt={args.prompt_len} rows")
+    print(
+        f"built {n_params / 1e9:.3f}B params in {time.perf_counter() - t0:.1f}s | moe={args.moe_mode} "
+        f"cuda_graphs={args.cuda_graphs} compile={args.compile} steps={steps} prompt={args.prompt_len} rows"
+    )
     ttff = first_frame_ms(model, device, args.prompt_len)
     print(f"time to first frame (prefill {args.prompt_len} rows, batch 1): {ttff:.1f} ms")
     print(f"{'batch':>5} {'frames/s':>10} {'per-stream':>10} {'x realtime':>10} {'peak GiB':>9} {'target':>14}")
@@ -161,11 +175,12 @@ def main() -> int:
             fps, peak = decode_bench(model, device, batch, args.prompt_len, steps, args.cuda_graphs, args.compile)
         target = f">= {TARGETS[batch]:,.0f}" if batch in TARGETS else "-"
         verdict = "" if batch not in TARGETS or not cuda else (" MET" if fps >= TARGETS[batch] else " MISSED")
-        print(f"{batch:5d} {fps:10.1f} {fps / batch:10.1f} {fps / batch / FRAME_RATE:10.2f} {peak:9.2f} "
-              f"{target:>14}{verdict}")
+        print(f"{batch:5d} {fps:10.1f} {fps / batch:10.1f} {fps / batch / FRAME_RATE:10.2f} {peak:9.2f} {target:>14}{verdict}")
     if cuda:
-        print(f"peak GPU memory overall: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB "
-              "(per-batch peaks above are reset before each batch, weights included)")
+        print(
+            f"peak GPU memory overall: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB "
+            "(per-batch peaks above are reset before each batch, weights included)"
+        )
     return 0
 
 

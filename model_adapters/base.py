@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -66,6 +67,20 @@ class Capabilities:
     max_text_chars: int = 2000  # longer texts are refused per item, not truncated
 
 
+@dataclass
+class AudioChunk:
+    """One piece of a streamed answer: float32 mono samples and when they arrived.
+
+    `t` is seconds since the request was sent (time.perf_counter() clock), taken when the chunk's
+    last byte arrived; `first_byte_t` (first chunk only, optional) when its first byte did.
+    """
+
+    samples: np.ndarray
+    sample_rate: int
+    t: float
+    first_byte_t: float | None = None
+
+
 class AdapterError(RuntimeError):
     """A setup problem that stops the run before any work (missing binary, missing weights)."""
 
@@ -100,6 +115,18 @@ class Adapter(ABC):
     @abstractmethod
     def synthesize(self, requests: list[SynthesisRequest]) -> list[SynthesisResult]:
         """One result per request, same order; a per-item problem is a result, not an exception."""
+
+    streams: bool = False  # True when synthesize_stream yields audio as it is produced
+
+    def synthesize_stream(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        """Audio chunks as they arrive. The default answers in one chunk after the whole synthesis
+        (a non-streaming system, measured as such); streaming adapters override this and set
+        `streams = True`. An exception raised here becomes that request's error row."""
+        t0 = time.perf_counter()
+        (res,) = self.synthesize([request])
+        if not res.ok:
+            raise RuntimeError(res.diagnostics.error or "synthesis failed")
+        yield AudioChunk(np.asarray(res.waveform, dtype=np.float32), int(res.sample_rate), time.perf_counter() - t0)
 
     def check_request(self, req: SynthesisRequest) -> SynthesisResult | None:
         """The shared per-item refusals: empty text, undeclared language, missing prompt text."""

@@ -24,7 +24,7 @@ def binary_version(argv: list[str]) -> str:
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "unknown"
 
 
-def synthesize_to_wav(argv_for: "callable[[Path, Path], list[str]]", text: str, timeout: float = 120) -> tuple[np.ndarray, int]:
+def synthesize_to_wav(argv_for: callable[[Path, Path], list[str]], text: str, timeout: float = 120) -> tuple[np.ndarray, int]:
     """Write `text` to a file, run the command built by `argv_for(text_file, wav_file)`, read the wav.
 
     Text goes through a file, never the command line, so no quoting or injection issues arise.

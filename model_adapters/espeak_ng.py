@@ -41,8 +41,17 @@ class EspeakNgAdapter(Adapter):
             voice = LANGUAGES[req.language].espeak_ng
             wav, sr = synthesize_to_wav(
                 lambda txt, out: [
-                    self._binary, "-v", voice, "-s", str(self.params["speed"]), "-p", str(self.params["pitch"]),
-                    "-f", str(txt), "-w", str(out),
+                    self._binary,
+                    "-v",
+                    voice,
+                    "-s",
+                    str(self.params["speed"]),
+                    "-p",
+                    str(self.params["pitch"]),
+                    "-f",
+                    str(txt),
+                    "-w",
+                    str(out),
                 ],
                 req.text,
             )

@@ -1,6 +1,6 @@
 """The ground-truth "system": the real recording of the item's text, scored like any system.
 
-It is the ceiling row of every table (DECISIONS.md §1). Items without a reference recording
+It is the ceiling row of every table (docs/decisions.md §1). Items without a reference recording
 produce an explicit "unavailable" row, so they are counted, never silently dropped.
 """
 

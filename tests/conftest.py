@@ -1,33 +1,12 @@
-"""Shared fixtures: the committed demo suite (real human speech) and helpers to run the CLI."""
+"""Shared fixtures: the committed demo suite (real human speech)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO = REPO / "manifests" / "demo"
-DEMO_MANIFEST = DEMO / "manifest.jsonl"
-
-
-def run_cli(*args: str, cwd: Path | None = None, check: bool = True, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m ztts_eval ...` in a subprocess, as a user would."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "ztts_eval", *args],
-        capture_output=True, text=True, cwd=cwd or REPO, env={**os.environ, **(env or {})}, timeout=900,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"ztts-eval {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+from tests.fakes.cli import DEMO_MANIFEST
 
 
 @pytest.fixture

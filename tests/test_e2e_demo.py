@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import run_cli
+from tests.fakes.cli import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,10 @@ def test_demo_leaderboard_end_to_end(tmp_path):
                 return r[header.index(lang)]
         raise KeyError((system, metric_prefix))
 
-    gt_wer, espeak_wer = float(cell("ground-truth", "wer_pocketsphinx ↓", "en")), float(cell("espeak-ng", "wer_pocketsphinx ↓", "en"))
+    gt_wer, espeak_wer = (
+        float(cell("ground-truth", "wer_pocketsphinx ↓", "en")),
+        float(cell("espeak-ng", "wer_pocketsphinx ↓", "en")),
+    )
     assert gt_wer < espeak_wer - 25, (gt_wer, espeak_wer)
     assert cell("espeak-ng", "wer_pocketsphinx ↓", "de") == "n/c"  # not covered, not 0
     assert cell("flite", "wer_pocketsphinx ↓", "de") == "–"  # flite is English-only

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from conftest import run_cli
-from synthetic_results import make_rows, write_run
+from tests.fakes.cli import run_cli
+from tests.fakes.synthetic_results import make_rows, write_run
 from ztts_eval import gate
 
 LANGS = {"en": (4.0, 65.0, 3.6), "zh": (3.0, 70.0, 3.3), "de": (5.0, 60.0, 3.4)}

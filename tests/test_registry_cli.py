@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, run_cli
+from tests.fakes.cli import REPO, run_cli
 from ztts_eval import registry
 from ztts_eval.languages import LANGUAGES, UnknownLanguageError, backend_code, get_language
 

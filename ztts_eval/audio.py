@@ -1,7 +1,7 @@
 """Audio I/O and resampling, done one way everywhere so scores never depend on who loaded a file.
 
 Every metric receives float32 mono audio at the rate it declares; resampling is soxr "VHQ"
-(DECISIONS.md §9) and the input rate is recorded by the caller.
+(docs/decisions.md §9) and the input rate is recorded by the caller.
 """
 
 from __future__ import annotations

@@ -32,7 +32,9 @@ def _metric_param(text: str) -> tuple[str, str, str]:
     target, sep, value = text.partition("=")
     metric, dot, key = target.partition(".")
     if not sep or not dot or not metric or not key:
-        raise argparse.ArgumentTypeError(f"--metric-param takes METRIC.KEY=VALUE (e.g. wer.model=/models/qwen3-asr), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"--metric-param takes METRIC.KEY=VALUE (e.g. wer.model=/models/qwen3-asr), got {text!r}"
+        )
     return metric, key, value
 
 
@@ -48,8 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--param", type=_param, action="append", default=[], help="adapter parameter KEY=VALUE (repeatable)")
     r.add_argument("--name", help="system name in results (default: the model name)")
     r.add_argument("--metrics", help="comma-separated metric names overriding the profile's list")
-    r.add_argument("--metric-param", type=_metric_param, action="append", default=[],
-                   help="metric parameter METRIC.KEY=VALUE, e.g. wer.model=/models/Qwen3-ASR-1.7B (repeatable)")
+    r.add_argument(
+        "--metric-param",
+        type=_metric_param,
+        action="append",
+        default=[],
+        help="metric parameter METRIC.KEY=VALUE, e.g. wer.model=/models/Qwen3-ASR-1.7B (repeatable)",
+    )
     r.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
     r.add_argument("--cache-dir", type=Path, help="cache folder (default <results>/.cache)")
     r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
@@ -70,8 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--candidate", type=Path, help="run folder (results/<suite>/<system>/<profile>) or summary.json")
     g.add_argument("--baseline", type=Path, help="run folder, summary.json or baseline bundle (--write-baseline)")
     g.add_argument("--tolerances", type=Path, help="JSON tolerances (defaults: WER +1.0 pt, others 2 %%, counts +0)")
-    g.add_argument("--mode", choices=("absolute", "paired"), default="absolute",
-                   help="paired: fail only when the paired-bootstrap 95%% CI lies wholly beyond tolerance")
+    g.add_argument(
+        "--mode",
+        choices=("absolute", "paired"),
+        default="absolute",
+        help="paired: fail only when the paired-bootstrap 95%% CI lies wholly beyond tolerance",
+    )
     g.add_argument("--markdown", type=Path, help="also write the diff as Markdown (for a PR comment)")
     g.add_argument("--calibrate", type=Path, nargs="+", metavar="RUN", help="propose tolerances from repeated runs")
     g.add_argument("--slack", type=float, default=1.25, help="calibration: multiply the worst spread by this")
@@ -83,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("action", choices=("create", "ls"))
     e.add_argument("name", nargs="?", help="environment name (see `ztts-eval env ls`)")
     e.add_argument("--source", help="local clone to pip install -e into the environment (zonos-v0.1)")
-    from ztts_eval import cli_manifests
+    from ztts_eval.suites import cli as cli_manifests
 
     cli_manifests.add_parser(sub, _metric_param)
     return p
@@ -92,16 +103,25 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_run(args: argparse.Namespace) -> int:
     from model_adapters.base import AdapterError
     from ztts_eval.metrics.base import MetricSetupError
+    from ztts_eval.pipeline.runner import RunConfig, RunError, run_evaluation
     from ztts_eval.registry import RegistryError
-    from ztts_eval.runner import RunConfig, RunError, run_evaluation
 
     metric_params: dict[str, dict[str, str]] = {}
     for metric, key, value in args.metric_param:
         metric_params.setdefault(metric, {})[key] = value
     cfg = RunConfig(
-        model=args.model, suite=args.suite, profile=args.profile, seeds=args.seeds, params=dict(args.param),
-        name=args.name, results_dir=args.results, cache_dir=args.cache_dir, force=frozenset(args.force),
-        retry_failed=args.retry_failed, metrics=args.metrics.split(",") if args.metrics else None, argv=sys.argv[1:],
+        model=args.model,
+        suite=args.suite,
+        profile=args.profile,
+        seeds=args.seeds,
+        params=dict(args.param),
+        name=args.name,
+        results_dir=args.results,
+        cache_dir=args.cache_dir,
+        force=frozenset(args.force),
+        retry_failed=args.retry_failed,
+        metrics=args.metrics.split(",") if args.metrics else None,
+        argv=sys.argv[1:],
         metric_params=metric_params,
     )
     valid_force = {"generate", "score"}
@@ -119,7 +139,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.no_report:
         from ztts_eval.report.leaderboard import write_report
 
-        write_report(args.results, outcome.out_dir.parent.parent.name, args.profile)
+        write_report(args.results, outcome.paths.suite, args.profile)
     return 0
 
 
@@ -144,9 +164,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ztts_eval.manifest import load_manifest, write_manifest
+    from ztts_eval.pipeline.manifest import load_manifest, write_manifest
+    from ztts_eval.pipeline.validate import validate_manifest
     from ztts_eval.registry import suite_manifest
-    from ztts_eval.validate import validate_manifest
 
     path = suite_manifest(args.manifest)
     problems = validate_manifest(path, check_sidecar=not args.seal)
@@ -183,8 +203,9 @@ def cmd_gate(args: argparse.Namespace) -> int:
             return 0
         if not (args.candidate and args.baseline):
             raise ValueError("gate needs --candidate and --baseline (or --calibrate / --write-baseline)")
-        checks = gate.compare(gate.load_run(args.baseline), gate.load_run(args.candidate),
-                              gate.load_tolerances(args.tolerances), mode=args.mode)
+        checks = gate.compare(
+            gate.load_run(args.baseline), gate.load_run(args.candidate), gate.load_tolerances(args.tolerances), mode=args.mode
+        )
     except (OSError, ValueError, KeyError) as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2
@@ -201,7 +222,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
 def cmd_env(args: argparse.Namespace) -> int:
     import subprocess
 
-    from ztts_eval import envs
+    from model_adapters.workers import environments as envs
 
     if args.action == "ls":
         for name, spec in envs.ENVS.items():
@@ -236,9 +257,8 @@ def cmd_ls(_: argparse.Namespace) -> int:
         print(f"  {name:18s} [{info.family}, extra '{info.extra}'] {info.scorer} -> {cols}")
     print("profiles:")
     for name, metrics in registry.PROFILES.items():
-        pending = registry.PROFILE_PENDING.get(name)
         listed = ", ".join(metrics).replace("quality", "utmos (MSR-UTMOS, when configured) or utmos22")
-        print(f"  {name:8s} {listed or 'reserved'}" + (f" (pending: {pending})" if pending else ""))
+        print(f"  {name:8s} {listed}")
     print("suites:")
     for name, rel in registry.SUITES.items():
         print(f"  {name:8s} {registry.manifests_dir() / rel}")
@@ -250,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "env":
         return cmd_env(args)
     if args.command == "manifests":
-        from ztts_eval import cli_manifests
+        from ztts_eval.suites import cli as cli_manifests
 
         return cli_manifests.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]

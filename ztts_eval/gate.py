@@ -3,7 +3,7 @@
 Only regressions fail, in each metric's direction, beyond a tolerance (absolute, relative, or the
 larger of both). Counts of failures, runaways and items above 50 % WER are gated too. The
 `paired` mode fails a value only when the paired-bootstrap interval of the change lies wholly
-beyond the tolerance, which keeps small CI subsets from flaking (USERS.md §A9).
+beyond the tolerance, which keeps small CI subsets from flaking (docs/decisions.md §14).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ztts_eval.runaway import RUNAWAY_FLAGS
-from ztts_eval.stats import paired_bootstrap
+from ztts_eval.pipeline.flags import excluded_from_headline
+from ztts_eval.pipeline.results import SAMPLES, SUMMARY, ResultsError, read_samples, read_summary
+from ztts_eval.pipeline.stats import paired_bootstrap
 
 BASELINE_KIND = "ztts-eval-baseline"
 COUNT_FIELDS = ("n_failed", "n_flagged")  # per group; plus "over50" per edits column
@@ -62,7 +63,7 @@ def sample_values(rows: list[dict[str, Any]], metrics: list[dict[str, Any]]) -> 
             if not score or score.get("status") != "ok":
                 continue
             for col in info["columns"]:
-                if col["aggregation"] == "edits" and RUNAWAY_FLAGS & set(row.get("flags", [])):
+                if col["aggregation"] == "edits" and excluded_from_headline(row):
                     continue
                 if score.get(col["name"]) is not None:
                     values[col["name"]] = float(score[col["name"]])
@@ -74,14 +75,17 @@ def load_run(path: str | Path) -> Run:
     """A run folder (summary.json + samples.jsonl), a summary.json, or a baseline bundle."""
     path = Path(path)
     if path.is_dir():
-        summary = json.loads((path / "summary.json").read_text())
-        samples_file = path / "samples.jsonl"
-        rows = [json.loads(l) for l in samples_file.read_text().splitlines() if l.strip()] if samples_file.exists() else None
+        summary = read_summary(path / SUMMARY)
+        samples_file = path / SAMPLES
+        rows = read_samples(samples_file) if samples_file.exists() else None
         return Run(summary, sample_values(rows, summary["metrics"]) if rows is not None else None, str(path))
-    data = json.loads(path.read_text())
-    if data.get("kind") == BASELINE_KIND:
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if isinstance(data, dict) and data.get("kind") == BASELINE_KIND:
         return Run(data["summary"], data.get("samples"), str(path))
-    return Run(data, None, str(path))
+    return Run(read_summary(path), None, str(path))
 
 
 def write_baseline(run_dir: str | Path, out: str | Path) -> Path:
@@ -165,8 +169,15 @@ def compare(base: Run, cand: Run, tol: dict[str, Any], mode: str = "absolute") -
                 status = "regression" if regression else ("improved" if worse < -allowed else "ok")
                 checks.append(Check(label, name, bv, cv, allowed, status, detail))
                 if col["aggregation"] == "edits":
-                    checks.append(_count_check(label, f"{name}.over50", bg["columns"][name].get("over50"),
-                                               cg["columns"].get(name, {}).get("over50"), tol["counts"].get("over50", 0)))
+                    checks.append(
+                        _count_check(
+                            label,
+                            f"{name}.over50",
+                            bg["columns"][name].get("over50"),
+                            cg["columns"].get(name, {}).get("over50"),
+                            tol["counts"].get("over50", 0),
+                        )
+                    )
         for field in COUNT_FIELDS:
             checks.append(_count_check(label, field, bg.get(field), cg.get(field) if cg else None, tol["counts"].get(field, 0)))
     return checks
@@ -193,9 +204,14 @@ def markdown(checks: list[Check], title: str) -> str:
     failing = [c for c in checks if c.status in ("regression", "missing")]
     head = f"### {title}: {'FAIL' if failing else 'PASS'} ({len(failing)} regression(s) in {len(checks)} checks)"
     lines = [head, "", "| language | metric | baseline | candidate | Δ | allowed | status |", "|---|---|---|---|---|---|---|"]
-    fmt = lambda v: "" if v is None else f"{v:.2f}"
+
+    def fmt(v):
+        return "" if v is None else f"{v:.2f}"
+
     for c in sorted(checks, key=lambda c: (c.status not in ("regression", "missing"), c.label, c.column)):
-        lines.append(f"| {c.label} | {c.column} | {fmt(c.baseline)} | {fmt(c.candidate)} | {fmt(c.delta)} | {fmt(c.allowed)} | {c.status} |")
+        lines.append(
+            f"| {c.label} | {c.column} | {fmt(c.baseline)} | {fmt(c.candidate)} | {fmt(c.delta)} | {fmt(c.allowed)} | {c.status} |"
+        )
     return "\n".join(lines) + "\n"
 
 

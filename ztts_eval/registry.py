@@ -18,41 +18,39 @@ ADAPTERS: dict[str, str] = {
     "espeak-ng": "model_adapters.espeak_ng:EspeakNgAdapter",
     "flite": "model_adapters.flite:FliteAdapter",
     "ground-truth": "model_adapters.ground_truth:GroundTruthAdapter",
-    "test-tone": "model_adapters.test_tone:TestToneAdapter",
-    "elevenlabs": "model_adapters.elevenlabs:ElevenLabsAdapter",
-    "cartesia": "model_adapters.cartesia:CartesiaAdapter",
-    "fish-audio": "model_adapters.fish_audio:FishAudioAdapter",
-    "openai-speech": "model_adapters.openai_speech:OpenAISpeechAdapter",
-    "qwen3-tts": "model_adapters.qwen3_tts:Qwen3TtsAdapter",
-    "zonos-v0.1": "model_adapters.zonos_v01:ZonosV01Adapter",
+    "test-tone": "model_adapters.tone:TestToneAdapter",
+    "elevenlabs": "model_adapters.vendors.elevenlabs:ElevenLabsAdapter",
+    "cartesia": "model_adapters.vendors.cartesia:CartesiaAdapter",
+    "fish-audio": "model_adapters.vendors.fish_audio:FishAudioAdapter",
+    "openai-speech": "model_adapters.vendors.openai_speech:OpenAISpeechAdapter",
+    "qwen3-tts": "model_adapters.workers.qwen3_tts:Qwen3TtsAdapter",
+    "zonos-v0.1": "model_adapters.workers.zonos_v01:ZonosV01Adapter",
     "zonos2": "model_adapters.zonos2.adapter:Zonos2Adapter",
     "zonos2-server": "model_adapters.zonos2.server_client:Zonos2ServerAdapter",
 }
 
 METRICS: dict[str, str] = {
-    "wer_pocketsphinx": "ztts_eval.metrics.wer_pocketsphinx:PocketsphinxWer",
-    "sim_resemblyzer": "ztts_eval.metrics.sim_resemblyzer:ResemblyzerSim",
-    "dnsmos": "ztts_eval.metrics.dnsmos:Dnsmos",
-    "f0_pyworld": "ztts_eval.metrics.f0_pyworld:PyworldF0",
-    "f0_dist_pyworld": "ztts_eval.metrics.f0_dist_pyworld:PyworldF0Distance",
-    "wer": "ztts_eval.metrics.wer_qwen3:Qwen3Wer",
-    "sim": "ztts_eval.metrics.sim_redimnet:ReDimNetSim",
-    "utmos": "ztts_eval.metrics.msr_utmos:MsrUtmos",
-    "utmos22": "ztts_eval.metrics.utmos22:Utmos22",
-    "dswed": "ztts_eval.metrics.dswed:DsWed",
-    "ttsds_prosody": "ztts_eval.metrics.ttsds_prosody:TtsdsProsody",
-    "pitch_ttsds_lite": "ztts_eval.metrics.pitch_ttsds_lite:PitchTtsdsLite",
+    "wer_pocketsphinx": "ztts_eval.metrics.wer.wer_pocketsphinx:PocketsphinxWer",
+    "sim_resemblyzer": "ztts_eval.metrics.sim.sim_resemblyzer:ResemblyzerSim",
+    "dnsmos": "ztts_eval.metrics.quality.dnsmos:Dnsmos",
+    "f0_pyworld": "ztts_eval.metrics.ttsds.f0_pyworld:PyworldF0",
+    "f0_dist_pyworld": "ztts_eval.metrics.ttsds.f0_dist_pyworld:PyworldF0Distance",
+    "wer": "ztts_eval.metrics.wer.wer_qwen3:Qwen3Wer",
+    "sim": "ztts_eval.metrics.sim.sim_redimnet:ReDimNetSim",
+    "utmos": "ztts_eval.metrics.quality.msr_utmos:MsrUtmos",
+    "utmos22": "ztts_eval.metrics.quality.utmos22:Utmos22",
+    "dswed": "ztts_eval.metrics.dswed.dswed:DsWed",
+    "ttsds_prosody": "ztts_eval.metrics.ttsds.ttsds_prosody:TtsdsProsody",
+    "pitch_ttsds_lite": "ztts_eval.metrics.ttsds.pitch_ttsds_lite:PitchTtsdsLite",
 }
 
 # A profile is an ordered list of metrics run together. `ztts1` is the faithful ZTTS1 stack
-# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED); its metrics are not in yet.
+# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED).
 PROFILES: dict[str, list[str]] = {
     "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld", "pitch_ttsds_lite"],
     # "quality" is MSR-UTMOS (`utmos`) when a checkpoint is configured, else UTMOS22 (`utmos22`).
     "ztts1": ["wer", "sim", "quality", "ttsds_prosody", "dswed"],
 }
-# Metrics a profile still lacks: listed by `ls`.
-PROFILE_PENDING: dict[str, str] = {}
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SUITES: dict[str, str] = {"demo": "demo/manifest.jsonl"}
@@ -102,11 +100,6 @@ def profile_metrics(profile: str, metric_params: dict[str, dict[str, str]] | Non
     """The profile's metric names, with the quality slot resolved (never both MOS predictors)."""
     if profile not in PROFILES:
         raise RegistryError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    if not PROFILES[profile]:
-        raise RegistryError(
-            f"profile {profile!r} is reserved and not available yet (pending: {PROFILE_PENDING.get(profile, '?')}); "
-            "use --profile lite"
-        )
     return resolve_quality(PROFILES[profile], metric_params)
 
 

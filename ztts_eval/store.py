@@ -58,10 +58,6 @@ class Store:
         self._db.close()
 
     # -- records -----------------------------------------------------------------------------
-    def get(self, table: str, key: str) -> dict[str, Any] | None:
-        row = self._db.execute(f"SELECT record FROM {table} WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else None
-
     def get_many(self, table: str, keys: list[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for i in range(0, len(keys), 500):

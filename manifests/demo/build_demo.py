@@ -20,7 +20,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from ztts_eval.audio import read_audio  # noqa: E402
 from ztts_eval.hashing import sha256_file  # noqa: E402
-from ztts_eval.manifest import Item, write_manifest  # noqa: E402
+from ztts_eval.pipeline.manifest import Item, write_manifest  # noqa: E402
 
 LIBRI_0 = (
     "If the reader will excuse me, I will say nothing of my antecedents, nor of the circumstances which led me "
@@ -33,14 +33,29 @@ LIBRI_1 = (
 
 # name -> (source file, speaker, license, source description)
 CLIPS = {
-    "libri2412_0000": ("librispeech-2412-153948-0000.flac", "librispeech-2412", "CC-BY-4.0", "LibriSpeech dev-clean 2412-153948-0000"),
-    "libri2412_0001": ("librispeech-2412-153948-0001.flac", "librispeech-2412", "CC-BY-4.0", "LibriSpeech dev-clean 2412-153948-0001"),
+    "libri2412_0000": (
+        "librispeech-2412-153948-0000.flac",
+        "librispeech-2412",
+        "CC-BY-4.0",
+        "LibriSpeech dev-clean 2412-153948-0000",
+    ),
+    "libri2412_0001": (
+        "librispeech-2412-153948-0001.flac",
+        "librispeech-2412",
+        "CC-BY-4.0",
+        "LibriSpeech dev-clean 2412-153948-0001",
+    ),
     "libri1088_0000": ("librispeech-1088-134315-0000.wav", "librispeech-1088", "CC-BY-4.0", "LibriSpeech 1088-134315-0000"),
     "lj002_0020": ("ljspeech-LJ002-0020.wav", "ljspeech-LJ", "public-domain", "LJ Speech LJ002-0020"),
     "lj002_0035": ("ljspeech-LJ002-0035.wav", "ljspeech-LJ", "public-domain", "LJ Speech LJ002-0035"),
     "cv_651325": ("commonvoice-en-651325.mp3", None, "CC0-1.0", "Common Voice en 651325"),
 }
-PROMPT_TEXT = {"libri2412_0000": LIBRI_0, "libri2412_0001": LIBRI_1, "lj002_0020": "In eighteen thirteen.", "lj002_0035": "Eight, the press yard."}
+PROMPT_TEXT = {
+    "libri2412_0000": LIBRI_0,
+    "libri2412_0001": LIBRI_1,
+    "lj002_0020": "In eighteen thirteen.",
+    "lj002_0035": "Eight, the press yard.",
+}
 
 # id suffix, prompt clip, target text, reference clip (a real recording of the text by the same speaker)
 ENGLISH = [
@@ -94,12 +109,19 @@ def build(speech_dir: Path, out_dir: Path) -> Path:
         rel = f"audio/{prompt}.flac"
         items.append(
             Item(
-                id=f"demo-{suffix}", suite="demo", subset="demo", language="en", text=text,
-                prompt_audio=rel, prompt_sha256=sha256_file(out_dir / rel), prompt_text=PROMPT_TEXT.get(prompt),
+                id=f"demo-{suffix}",
+                suite="demo",
+                subset="demo",
+                language="en",
+                text=text,
+                prompt_audio=rel,
+                prompt_sha256=sha256_file(out_dir / rel),
+                prompt_text=PROMPT_TEXT.get(prompt),
                 speaker_id=speaker if ref else None,
                 reference_audio=f"audio/{ref}.flac" if ref else None,
                 reference_sha256=sha256_file(audio_dir / f"{ref}.flac") if ref else None,
-                source=source + (f"; reference {CLIPS[ref][3]}" if ref else ""), license=lic,
+                source=source + (f"; reference {CLIPS[ref][3]}" if ref else ""),
+                license=lic,
                 extra={"prompt_speaker": speaker} if speaker and not ref else {},
             )
         )
@@ -108,9 +130,16 @@ def build(speech_dir: Path, out_dir: Path) -> Path:
         synthesize_prompt(voice, prompt_text, out_dir / rel)
         items.append(
             Item(
-                id=f"demo-{suffix}", suite="demo", subset="demo", language=lang, text=text, prompt_audio=rel,
-                prompt_sha256=sha256_file(out_dir / rel), prompt_text=prompt_text,
-                source=f"synthetic prompt: espeak-ng voice {voice}", license="CC0-1.0",
+                id=f"demo-{suffix}",
+                suite="demo",
+                subset="demo",
+                language=lang,
+                text=text,
+                prompt_audio=rel,
+                prompt_sha256=sha256_file(out_dir / rel),
+                prompt_text=prompt_text,
+                source=f"synthetic prompt: espeak-ng voice {voice}",
+                license="CC0-1.0",
             )
         )
     return write_manifest(out_dir / "manifest.jsonl", items, manifest_version="demo-1")

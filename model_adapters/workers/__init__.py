@@ -1,1 +1,1 @@
-"""Worker entry points run inside isolated environments (see model_adapters/worker_protocol.py)."""
+"""Worker entry points run inside isolated environments (see model_adapters/workers/protocol.py)."""

@@ -10,10 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from model_adapters.worker_protocol import serve
+from model_adapters.workers.protocol import serve
 
-LANGUAGE_NAMES = {"zh": "Chinese", "en": "English", "ja": "Japanese", "ko": "Korean", "de": "German", "fr": "French",
-                  "ru": "Russian", "pt": "Portuguese", "es": "Spanish", "it": "Italian"}
+LANGUAGE_NAMES = {
+    "zh": "Chinese",
+    "en": "English",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "de": "German",
+    "fr": "French",
+    "ru": "Russian",
+    "pt": "Portuguese",
+    "es": "Spanish",
+    "it": "Italian",
+}
 
 
 def init(params: dict[str, Any]):
@@ -26,8 +36,13 @@ def init(params: dict[str, Any]):
     device = params.get("device") or ("cuda:0" if torch.cuda.is_available() else "cpu")
     kwargs = {"revision": params["revision"]} if params.get("revision") else {}
     model = Qwen3TTSModel.from_pretrained(params["model"], device_map=device, dtype=dtype, **kwargs)
-    info = {"qwen-tts": md.version("qwen-tts"), "transformers": md.version("transformers"), "torch": md.version("torch"),
-            "device": device, "dtype": str(dtype)}
+    info = {
+        "qwen-tts": md.version("qwen-tts"),
+        "transformers": md.version("transformers"),
+        "torch": md.version("torch"),
+        "device": device,
+        "dtype": str(dtype),
+    }
     return (model, params), info
 
 
@@ -42,9 +57,14 @@ def synthesize_one(state, req: dict[str, Any]):
     if ref.ndim == 2:
         ref = ref.mean(axis=1)
     gen = {k: params[k] for k in ("temperature", "top_k", "top_p", "max_new_tokens") if params.get(k) is not None}
-    wavs, out_sr = model.generate_voice_clone(text=req["text"], language=LANGUAGE_NAMES[req["language"]], ref_audio=(ref, sr),
-                                              ref_text=req.get("prompt_text"), x_vector_only_mode=not req.get("prompt_text"),
-                                              **gen)
+    wavs, out_sr = model.generate_voice_clone(
+        text=req["text"],
+        language=LANGUAGE_NAMES[req["language"]],
+        ref_audio=(ref, sr),
+        ref_text=req.get("prompt_text"),
+        x_vector_only_mode=not req.get("prompt_text"),
+        **gen,
+    )
     return np.asarray(wavs[0], dtype=np.float32), int(out_sr), {}
 
 

@@ -9,10 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from model_adapters.worker_protocol import serve
+from model_adapters.workers.protocol import serve
 
-ESPEAK = {"en": "en-us", "ja": "ja", "zh": "cmn", "fr": "fr-fr", "de": "de", "es": "es", "it": "it", "pt": "pt-br",
-          "ru": "ru", "ko": "ko", "pl": "pl", "tr": "tr", "ar": "ar", "hi": "hi", "id": "id", "th": "th"}
+ESPEAK = {
+    "en": "en-us",
+    "ja": "ja",
+    "zh": "cmn",
+    "fr": "fr-fr",
+    "de": "de",
+    "es": "es",
+    "it": "it",
+    "pt": "pt-br",
+    "ru": "ru",
+    "ko": "ko",
+    "pl": "pl",
+    "tr": "tr",
+    "ar": "ar",
+    "hi": "hi",
+    "id": "id",
+    "th": "th",
+}
 
 
 def init(params: dict[str, Any]):
@@ -36,8 +52,12 @@ def synthesize_one(state, req: dict[str, Any]):
     wav, sr = sf.read(req["prompt_audio"], dtype="float32", always_2d=True)
     speaker = model.make_speaker_embedding(torch.from_numpy(wav.mean(axis=1))[None], sr)
     cond = make_cond_dict(text=req["text"], speaker=speaker, language=ESPEAK[req["language"]])
-    codes = model.generate(model.prepare_conditioning(cond), max_new_tokens=int(params.get("max_new_tokens") or 86 * 30),
-                           cfg_scale=float(params.get("cfg_scale") or 2.0), sampling_params={"min_p": float(params.get("min_p") or 0.1)})
+    codes = model.generate(
+        model.prepare_conditioning(cond),
+        max_new_tokens=int(params.get("max_new_tokens") or 86 * 30),
+        cfg_scale=float(params.get("cfg_scale") or 2.0),
+        sampling_params={"min_p": float(params.get("min_p") or 0.1)},
+    )
     audio = model.autoencoder.decode(codes).cpu().numpy()[0, 0]
     return audio, int(model.autoencoder.sampling_rate), {}
 

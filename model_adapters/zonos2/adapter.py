@@ -34,15 +34,6 @@ from model_adapters.base import (
     SynthesisResult,
     failure,
 )
-from model_adapters.zonos2.prompt import (
-    SILENCE_FRAMES,
-    build_prompt,
-)
-
-if TYPE_CHECKING:  # torch stays out of import time: `ztts-eval ls` and the server client never need it
-    from model_adapters.zonos2.generate import GenerationRequest, GenerationResult
-
-log = logging.getLogger(__name__)
 from model_adapters.zonos2.options import (
     CODEC_HUB_ID,
     EXPECTED_CONFIG,
@@ -55,6 +46,15 @@ from model_adapters.zonos2.options import (
     published_name,
     shared_params,
 )
+from model_adapters.zonos2.prompt import (
+    SILENCE_FRAMES,
+    build_prompt,
+)
+
+if TYPE_CHECKING:  # torch stays out of import time: `ztts-eval ls` and the server client never need it
+    from model_adapters.zonos2.generate import GenerationRequest, GenerationResult
+
+log = logging.getLogger(__name__)
 
 
 class Zonos2Adapter(Adapter):
@@ -63,14 +63,31 @@ class Zonos2Adapter(Adapter):
     group = "open"
     published_name: str | None = "ZONOS2 8B"
 
-    def __init__(self, model: str = MODEL_HUB_ID, revision: str | None = None, speaker_encoder: str = SPEAKER_HUB_ID,
-                 codec: str = CODEC_HUB_ID, silence_codes: str | None = None, device: str = "auto",
-                 dtype: str | None = None, max_batch: int = 16, **conditioning: Any) -> None:
+    def __init__(
+        self,
+        model: str = MODEL_HUB_ID,
+        revision: str | None = None,
+        speaker_encoder: str = SPEAKER_HUB_ID,
+        codec: str = CODEC_HUB_ID,
+        silence_codes: str | None = None,
+        device: str = "auto",
+        dtype: str | None = None,
+        max_batch: int = 16,
+        **conditioning: Any,
+    ) -> None:
         if dtype not in (None, "auto", "bfloat16", "float16", "float32"):
             raise AdapterError(f"dtype {dtype!r} must be bfloat16, float16 or float32 (default: bf16 on CUDA, fp32 on CPU)")
-        super().__init__(model=str(model), revision=revision, speaker_encoder=str(speaker_encoder), codec=str(codec),
-                         silence_codes=silence_codes, device=str(device), dtype=None if dtype == "auto" else dtype,
-                         max_batch=max(1, int(max_batch)), **shared_params(**conditioning))
+        super().__init__(
+            model=str(model),
+            revision=revision,
+            speaker_encoder=str(speaker_encoder),
+            codec=str(codec),
+            silence_codes=silence_codes,
+            device=str(device),
+            dtype=None if dtype == "auto" else dtype,
+            max_batch=max(1, int(max_batch)),
+            **shared_params(**conditioning),
+        )
         self.published_name = published_name(self.params)
         self._model = self._codec = self._speaker_encoder = self._textnorm = None  # type: Any
         self._normalize: Callable[[str, str], tuple[str, bool]] | None = None
@@ -79,8 +96,9 @@ class Zonos2Adapter(Adapter):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(zero_shot_cloning=True, languages=LANGUAGE_CODES, deterministic=True,
-                            max_batch=self.params["max_batch"])
+        return Capabilities(
+            zero_shot_cloning=True, languages=LANGUAGE_CODES, deterministic=True, max_batch=self.params["max_batch"]
+        )
 
     def resolved_device(self) -> tuple[str, str]:
         """(device, dtype) after "auto": bf16 on CUDA (the released dtype), fp32 on CPU (no fast bf16)."""
@@ -100,8 +118,10 @@ class Zonos2Adapter(Adapter):
         device, dtype = self.resolved_device()
         fp["params"] = {**self.params, "device": device.split(":")[0], "dtype": dtype}
         if self._model is not None:
-            fp["components"] = {"model_commit": getattr(self._model, "weights_commit", None),
-                                **{k: _component_fp(getattr(self, f"_{k}")) for k in ("codec", "speaker_encoder", "textnorm")}}
+            fp["components"] = {
+                "model_commit": getattr(self._model, "weights_commit", None),
+                **{k: _component_fp(getattr(self, f"_{k}")) for k in ("codec", "speaker_encoder", "textnorm")},
+            }
         return fp
 
     def load(self) -> None:
@@ -117,8 +137,10 @@ class Zonos2Adapter(Adapter):
         for param in ("model", "speaker_encoder", "codec", "silence_codes"):
             value = self.params[param]
             if value and value.startswith(("/", ".", "~")) and not Path(value).expanduser().exists():
-                raise AdapterError(f"zonos2: {param}={value} does not exist; pass {param}=<local copy> "
-                                   f"(or leave it unset to use the hub id from the local HF cache)")
+                raise AdapterError(
+                    f"zonos2: {param}={value} does not exist; pass {param}=<local copy> "
+                    f"(or leave it unset to use the hub id from the local HF cache)"
+                )
         from model_adapters.zonos2.generate import model_config
 
         try:
@@ -130,12 +152,17 @@ class Zonos2Adapter(Adapter):
             raise AdapterError(f"zonos2 engine cannot be imported ({exc}); pip install -e '.[zonos2]'") from None
         p = self.params
         # Small parts first: a missing 24 MB encoder must not cost a 15 GB load before it fails.
-        speaker = _loaded("speaker encoder", "speaker_encoder",
-                          lambda: SpeakerEncoder.from_pretrained(p["speaker_encoder"], device="cpu"))
-        codec = _loaded("DAC codec", "codec", lambda: DacCodec.from_pretrained(
-            p["codec"], device=device, silence_codes=p["silence_codes"]))
-        model = _loaded("ZONOS2 weights", "model", lambda: Zonos2Model.from_pretrained(
-            p["model"], revision=p["revision"], device=device, dtype=getattr(torch, dtype)))
+        speaker = _loaded(
+            "speaker encoder", "speaker_encoder", lambda: SpeakerEncoder.from_pretrained(p["speaker_encoder"], device="cpu")
+        )
+        codec = _loaded(
+            "DAC codec", "codec", lambda: DacCodec.from_pretrained(p["codec"], device=device, silence_codes=p["silence_codes"])
+        )
+        model = _loaded(
+            "ZONOS2 weights",
+            "model",
+            lambda: Zonos2Model.from_pretrained(p["model"], revision=p["revision"], device=device, dtype=getattr(torch, dtype)),
+        )
         cfg = model_config(model)
         wrong = {k: getattr(cfg, k, None) for k, v in EXPECTED_CONFIG.items() if getattr(cfg, k, None) != v}
         if wrong:
@@ -143,8 +170,14 @@ class Zonos2Adapter(Adapter):
         self.use_components(model, codec, speaker, textnorm.normalize_text, device=device)
         self._textnorm = textnorm
 
-    def use_components(self, model: Any, codec: Any, speaker_encoder: Any,
-                       normalize: Callable[[str, str], tuple[str, bool]] | None = None, device: str = "cpu") -> None:
+    def use_components(
+        self,
+        model: Any,
+        codec: Any,
+        speaker_encoder: Any,
+        normalize: Callable[[str, str], tuple[str, bool]] | None = None,
+        device: str = "cpu",
+    ) -> None:
         """Install loaded (or, in tests, fake) components; load() ends here."""
         self._model, self._codec, self._speaker_encoder = model, codec, speaker_encoder
         self._normalize, self._device = normalize, device
@@ -185,9 +218,15 @@ class Zonos2Adapter(Adapter):
             text, applied = self._normalize(req.text, tag)
         speaker = self._speaker_embedding(req.prompt_audio) if req.prompt_audio is not None else None
         p = self.params
-        rows, pos = build_prompt(text, silence_codes=self._silence, speaker=speaker is not None,
-                                 clean_background=p["clean_background"], accurate_mode=p["mode"] == "accurate",
-                                 speaking_rate_bucket=p["speaking_rate"], quality_buckets=p["quality_buckets"])
+        rows, pos = build_prompt(
+            text,
+            silence_codes=self._silence,
+            speaker=speaker is not None,
+            clean_background=p["clean_background"],
+            accurate_mode=p["mode"] == "accurate",
+            speaking_rate_bucket=p["speaking_rate"],
+            quality_buckets=p["quality_buckets"],
+        )
         # torch-backed modules are imported on first use only
         from model_adapters.zonos2.generate import GenerationRequest, model_config
         from model_adapters.zonos2.sampler import SamplingParams
@@ -231,12 +270,19 @@ class Zonos2Adapter(Adapter):
 
     def _decode(self, req: SynthesisRequest, out: GenerationResult, extra: dict, prep_s: float, batch: int) -> SynthesisResult:
         latency = prep_s + out.prefill_s + out.decode_s
-        diag_extra = {**extra, "frames": out.frames, "eos_frame": out.eos_frame, "prefill_s": round(out.prefill_s, 4),
-                      "decode_s": round(out.decode_s, 4), "batch": batch}
+        diag_extra = {
+            **extra,
+            "frames": out.frames,
+            "eos_frame": out.eos_frame,
+            "prefill_s": round(out.prefill_s, 4),
+            "decode_s": round(out.decode_s, 4),
+            "batch": batch,
+        }
         if out.codes.shape[1] == 0:  # EOS at once, or a runaway shorter than the 8-frame delay
             msg = "the model ended at the first frame (no audio)" if out.eos_reached else "no complete audio frame"
-            return SynthesisResult(req.item_id, req.seed, None, None,
-                                   Diagnostics(None, out.eos_reached, latency, msg, "failed", diag_extra))
+            return SynthesisResult(
+                req.item_id, req.seed, None, None, Diagnostics(None, out.eos_reached, latency, msg, "failed", diag_extra)
+            )
         t0 = time.perf_counter()
         try:
             wav = np.asarray(self._codec.decode(out.codes), dtype=np.float32).reshape(-1)

@@ -2,7 +2,7 @@
 transformers' `DacModel`.
 
 The official engine uses the `descript-audio-codec` package and its GitHub-release weights
-(ZONOS2.md §5). That package pins `protobuf<3.20` and pulls a heavy tool chain (ENVIRONMENT §2), and
+(docs/zonos2.md §7). That package pins `protobuf<3.20` and pulls a heavy tool chain, and
 GitHub is unreachable where we run, so we load the same codec from the HF repo `descript/dac_44khz`
 with transformers. Decoding is the same computation (`quantizer.from_codes(codes)[0]` → decoder);
 `fingerprint()` records which implementation ran so scores from the two paths are never mixed.
@@ -49,14 +49,15 @@ class DacCodec:
     """Decode ZONOS2's [9, F] code frames to 44.1 kHz audio (F × 512 samples), encode audio to codes,
     and provide the prompt's leading DAC-silence frames."""
 
-    def __init__(self, model: Any, source: dict[str, Any], device: str = "cpu",
-                 silence_codes: str | Path | None = None) -> None:
+    def __init__(self, model: Any, source: dict[str, Any], device: str = "cpu", silence_codes: str | Path | None = None) -> None:
         cfg = model.config
         hop = int(np.prod(cfg.downsampling_ratios))
         got = (int(cfg.sampling_rate), int(cfg.n_codebooks), int(cfg.codebook_size), hop)
         if got != (SAMPLE_RATE, N_CODEBOOKS, CODEBOOK_SIZE, HOP):
-            raise CodecConfigError(f"DAC codec {source.get('model')}: {got[0]} Hz, {got[1]} codebooks × {got[2]}, "
-                                   f"hop {got[3]}; ZONOS2 needs {HUB_ID} (44100 Hz, 9 × 1024, hop 512)")
+            raise CodecConfigError(
+                f"DAC codec {source.get('model')}: {got[0]} Hz, {got[1]} codebooks × {got[2]}, "
+                f"hop {got[3]}; ZONOS2 needs {HUB_ID} (44100 Hz, 9 × 1024, hop 512)"
+            )
         self.model, self.device, self._source = model.to(device).eval(), device, source
         self._silence: dict[int, np.ndarray] = {}
         self._override: np.ndarray | None = None
@@ -65,20 +66,25 @@ class DacCodec:
             self._load_override(Path(silence_codes).expanduser())
 
     @classmethod
-    def from_pretrained(cls, dir_or_hub_id: str = HUB_ID, revision: str | None = None, device: str = "cpu",
-                        silence_codes: str | Path | None = None, param_hint: str = "pass --param codec=DIR") -> DacCodec:
+    def from_pretrained(
+        cls,
+        dir_or_hub_id: str = HUB_ID,
+        revision: str | None = None,
+        device: str = "cpu",
+        silence_codes: str | Path | None = None,
+        param_hint: str = "pass --param codec=DIR",
+    ) -> DacCodec:
         """Load from a local directory or a hub id already in the HF cache; one line when absent."""
-        directory, commit = resolve_hf_model(dir_or_hub_id, revision, what=f"ZONOS2 vocoder ({HUB_ID})",
-                                             param_hint=param_hint)
+        directory, commit = resolve_hf_model(dir_or_hub_id, revision, what=f"ZONOS2 vocoder ({HUB_ID})", param_hint=param_hint)
         weights = [*directory.glob("*.safetensors"), *directory.glob("pytorch_model*.bin")]
         if not (directory / "config.json").is_file() or not weights:
-            raise WeightsMissingError(f"ZONOS2 vocoder: {directory} lacks config.json or model weights "
-                                      f"(expected a copy of {HUB_ID}; {param_hint})")
+            raise WeightsMissingError(
+                f"ZONOS2 vocoder: {directory} lacks config.json or model weights (expected a copy of {HUB_ID}; {param_hint})"
+            )
         from transformers import DacModel
 
         model = DacModel.from_pretrained(str(directory), local_files_only=True)
-        source = {"model": dir_or_hub_id, "revision": revision, "snapshot": commit,
-                  "weights": weights_fingerprint(directory)}
+        source = {"model": dir_or_hub_id, "revision": revision, "snapshot": commit, "weights": weights_fingerprint(directory)}
         return cls(model, source, device, silence_codes)
 
     def _load_override(self, path: Path) -> None:
@@ -90,8 +96,12 @@ class DacCodec:
         if codes.min() < 0 or codes.max() >= CODEBOOK_SIZE:
             raise ValueError(f"silence_codes={path}: ids must lie in [0, {CODEBOOK_SIZE - 1}]")
         self._override = codes
-        self._override_info = {"source": "override", "path": str(path), "sha256": sha256_file(path),
-                               "frames": int(codes.shape[1])}
+        self._override_info = {
+            "source": "override",
+            "path": str(path),
+            "sha256": sha256_file(path),
+            "frames": int(codes.shape[1]),
+        }
 
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """[9, F] ids → float32 mono 44.1 kHz, exactly F × 512 samples. Ids are clamped into
@@ -130,8 +140,10 @@ class DacCodec:
             raise ValueError("silence_codes: n_frames must be positive")
         if self._override is not None:
             if self._override.shape[1] != n_frames:
-                raise ValueError(f"silence_codes override {self._override_info['path']} has "
-                                 f"{self._override.shape[1]} frames; {n_frames} requested")
+                raise ValueError(
+                    f"silence_codes override {self._override_info['path']} has "
+                    f"{self._override.shape[1]} frames; {n_frames} requested"
+                )
             return self._override.copy()
         if n_frames not in self._silence:
             self._silence[n_frames] = self.encode(np.zeros(n_frames * HOP, dtype=np.float32), SAMPLE_RATE)
@@ -146,6 +158,15 @@ class DacCodec:
             "source": "computed: encode(zeros(n_frames*512)) with this codec (not the official precomputed frames)",
             "sha256_17": sha256_bytes(self.silence_codes(SILENCE_FRAMES).tobytes()),
         }
-        return {"codec": IMPLEMENTATION, "transformers": transformers.__version__, "torch": torch.__version__,
-                **self._source, "sample_rate": SAMPLE_RATE, "n_codebooks": N_CODEBOOKS, "hop": HOP,
-                "clamp_ids": [0, CODEBOOK_SIZE - 1], "resampler": RESAMPLER, "silence": silence}
+        return {
+            "codec": IMPLEMENTATION,
+            "transformers": transformers.__version__,
+            "torch": torch.__version__,
+            **self._source,
+            "sample_rate": SAMPLE_RATE,
+            "n_codebooks": N_CODEBOOKS,
+            "hop": HOP,
+            "clamp_ids": [0, CODEBOOK_SIZE - 1],
+            "resampler": RESAMPLER,
+            "silence": silence,
+        }

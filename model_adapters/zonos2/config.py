@@ -1,4 +1,4 @@
-"""ZONOS2 hyper-parameters, parsed from the released `params.json` (spec ZONOS2.md §1.1).
+"""ZONOS2 hyper-parameters, parsed from the released `params.json` (docs/zonos2.md §1).
 
 The release ships no HF `config.json`, only `params.json` with several nulls and implicit rules
 (n_heads, the FFN width, which layers are MoE, per-layer router top-k). Those rules live here,
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 _SUPPORTED_BALANCING = ("legacy",)
 
@@ -66,8 +67,10 @@ class Zonos2Config:
         if self.n_heads % self.n_kv_heads:
             raise ValueError(f"ZONOS2 config: n_heads {self.n_heads} is not a multiple of n_kv_heads {self.n_kv_heads}")
         if self.moe_balancing_strategy not in _SUPPORTED_BALANCING:
-            raise ValueError(f"ZONOS2 config: moe_balancing_strategy {self.moe_balancing_strategy!r} is not "
-                             f"supported (only {_SUPPORTED_BALANCING})")
+            raise ValueError(
+                f"ZONOS2 config: moe_balancing_strategy {self.moe_balancing_strategy!r} is not "
+                f"supported (only {_SUPPORTED_BALANCING})"
+            )
         if self.ffn_dim_multiplier is None:
             raise ValueError("ZONOS2 config: ffn_dim_multiplier is null; the FFN width cannot be derived")
         topk = {int(k): int(v) for k, v in self.special_topk_layers.items()}
@@ -122,7 +125,7 @@ class Zonos2Config:
 
     # ---- parsing -----------------------------------------------------------------------------
     @classmethod
-    def from_params(cls, source: str | Path | Mapping[str, Any]) -> "Zonos2Config":
+    def from_params(cls, source: str | Path | Mapping[str, Any]) -> Zonos2Config:
         """Parse a `params.json` file, a directory holding one, or an already-loaded dict."""
         if isinstance(source, Mapping):
             raw = dict(source)
@@ -159,15 +162,26 @@ class Zonos2Config:
         return {**out, **extra}
 
     @classmethod
-    def tiny(cls, **overrides: Any) -> "Zonos2Config":
+    def tiny(cls, **overrides: Any) -> Zonos2Config:
         """A few-layer config with the release's structure and key names, for CPU tests.
 
         Layers 0, 1 and 5 are dense; 2, 3, 4 are MoE (3 and 4 thread router state); layer 4 is top-2.
         Vocabularies keep their real sizes so real prompt ids stay valid.
         """
         kwargs: dict[str, Any] = dict(
-            n_layers=6, dim=64, head_dim=16, n_heads=None, n_kv_heads=2, multiple_of=32, max_seqlen=512,
-            speaker_embedding_dim=32, speaker_lda_dim=16, moe_n_experts=4, moe_router_dim=16,
-            moe_start_from_layer=2, moe_end_from_layer=1, special_topk_layers={4: 2},
+            n_layers=6,
+            dim=64,
+            head_dim=16,
+            n_heads=None,
+            n_kv_heads=2,
+            multiple_of=32,
+            max_seqlen=512,
+            speaker_embedding_dim=32,
+            speaker_lda_dim=16,
+            moe_n_experts=4,
+            moe_router_dim=16,
+            moe_start_from_layer=2,
+            moe_end_from_layer=1,
+            special_topk_layers={4: 2},
         )
         return cls(**{**kwargs, **overrides})

@@ -8,7 +8,7 @@ sequence's decode starts at its own length (seq_lens[b]) and overwrites its pad 
 become visible. Finished sequences stay in the batch, fed a pad frame at a frozen position, so the
 cache never needs compacting; their outputs are ignored.
 
-EOS (ZONOS2.md §2): on the first generated frame where any codebook emits 1024, the audio ends at
+EOS (docs/zonos2.md §4): on the first generated frame where any codebook emits 1024, the audio ends at
 eos_frame = max(0, step - max_c) (max_c: the highest codebook holding 1024, since codebook c lags c
 frames), and 10 frames are generated counting that one, enough for the delayed codebooks to finish.
 A sequence that reaches its frame budget without EOS is a runaway: its codes come back with
@@ -108,8 +108,15 @@ def _finish(seq: _Seq, n_prompt: int, prefill_s: float, t_decode: float) -> Gene
     else:
         codes = unshear(frames)  # runaway: every complete frame
     codes = np.minimum(codes, CODEBOOK_SIZE - 1)  # stray 1024/1025 inside the audio become a code
-    return GenerationResult(codes, seq.eos_frame is not None, seq.eos_frame, len(seq.frames), n_prompt, prefill_s,
-                            (seq.done_at or t_decode) - t_decode)
+    return GenerationResult(
+        codes,
+        seq.eos_frame is not None,
+        seq.eos_frame,
+        len(seq.frames),
+        n_prompt,
+        prefill_s,
+        (seq.done_at or t_decode) - t_decode,
+    )
 
 
 def _record(seq: _Seq, frame: np.ndarray, now: float) -> None:
@@ -128,7 +135,9 @@ def _record(seq: _Seq, frame: np.ndarray, now: float) -> None:
 
 
 @torch.inference_mode()
-def generate(model: Any, requests: list[GenerationRequest], *, device: torch.device | str | None = None) -> list[GenerationResult]:
+def generate(
+    model: Any, requests: list[GenerationRequest], *, device: torch.device | str | None = None
+) -> list[GenerationResult]:
     """Generate DAC codes for each request, batched; results come back in request order."""
     if not requests:
         return []
@@ -163,8 +172,9 @@ def generate(model: Any, requests: list[GenerationRequest], *, device: torch.dev
                 spk[b] = np.asarray(req.speaker, dtype=np.float32).reshape(dim)
         speaker = torch.from_numpy(spk).to(device=device, dtype=_param(model, "dtype", torch.float32))
         speaker_pos = torch.tensor([r.speaker_pos for r in requests], dtype=torch.long, device=device)
-    logits = model(torch.from_numpy(tokens).to(device), cache, torch.zeros(batch, dtype=torch.long, device=device),
-                   speaker, speaker_pos)
+    logits = model(
+        torch.from_numpy(tokens).to(device), cache, torch.zeros(batch, dtype=torch.long, device=device), speaker, speaker_pos
+    )
     step_logits = logits[torch.arange(batch, device=device), torch.tensor(lens, device=device) - 1].float()
     del logits
     _sync(device)
@@ -198,4 +208,3 @@ def generate(model: Any, requests: list[GenerationRequest], *, device: torch.dev
             cached[b] += 1
     _sync(device)
     return [_finish(seq, n, prefill_s, t_decode) for seq, n in zip(seqs, lens)]
-

@@ -1,6 +1,6 @@
 """ZONOS2 building blocks: RMSNorm, interleaved RoPE, gated GQA attention, dense FFN, static KV cache.
 
-Written from spec ZONOS2.md §1.2. The conventions that silently break parity if guessed wrong
+Written from docs/zonos2.md §2. The conventions that silently break parity if guessed wrong
 are pinned here and tested: RoPE pairs adjacent dims (0,1),(2,3)… (not NeoX halves), `wkv`
 chunk 0 is K, dense `w_in` chunk 0 is UP (chunk 1 gate), q is scaled by |temp| after QK-norm.
 
@@ -109,9 +109,15 @@ class Attention(nn.Module):
         self.gater = nn.Linear(dim, n_heads, bias=False)
         self.temp = nn.Parameter(torch.ones(1, n_heads, 1))
 
-    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
-                kv: tuple[torch.Tensor, torch.Tensor] | None, seq_lens: torch.Tensor | None,
-                mask: torch.Tensor | None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        kv: tuple[torch.Tensor, torch.Tensor] | None,
+        seq_lens: torch.Tensor | None,
+        mask: torch.Tensor | None,
+    ) -> torch.Tensor:
         b, t, _ = x.shape
         hd, h, nkv = self.head_dim, self.n_heads, self.n_kv_heads
         gate = torch.sigmoid(self.gater(x))  # [B, T, H]
@@ -121,15 +127,23 @@ class Attention(nn.Module):
         v = v.view(b, t, nkv, hd)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         if kv is None:  # full causal pass from position 0
-            out = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
-                                                 is_causal=True, enable_gqa=True).transpose(1, 2)
+            out = F.scaled_dot_product_attention(
+                q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), is_causal=True, enable_gqa=True
+            ).transpose(1, 2)
         else:
             out = self._cached(q, k, v, kv, seq_lens, mask)
         out = out * gate.unsqueeze(-1)
         return self.wo(out.reshape(b, t, h * hd))
 
-    def _cached(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
-                kv: tuple[torch.Tensor, torch.Tensor], seq_lens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def _cached(
+        self,
+        q: torch.Tensor,
+        k: torch.Tensor,
+        v: torch.Tensor,
+        kv: tuple[torch.Tensor, torch.Tensor],
+        seq_lens: torch.Tensor,
+        mask: torch.Tensor,
+    ) -> torch.Tensor:
         b, t, h, hd = q.shape
         nkv, g = self.n_kv_heads, h // self.n_kv_heads
         cache_k, cache_v = kv

@@ -1,4 +1,4 @@
-"""The ZONOS2 backbone as one nn.Module whose state dict is exactly the released checkpoint (§1.2, §1.3).
+"""The ZONOS2 backbone as one nn.Module whose state dict is exactly the released checkpoint (docs/zonos2.md §1, §2).
 
 One forward serves a full causal pass (cache=None, used as the test oracle), chunked prefill
 and batched single-frame decode against a static KV cache with per-sequence lengths, so the
@@ -50,16 +50,29 @@ class Block(nn.Module):
         self.attention = Attention(cfg.dim, cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.qk_norm_eps)
         self.ffn_norm = RMSNorm(cfg.dim, cfg.norm_eps)
         if self.is_moe:
-            self.feed_forward: nn.Module = MoEFFN(cfg.dim, cfg.intermediate_size, cfg.moe_router_dim,
-                                                  cfg.moe_n_experts, cfg.router_topk(layer), cfg.norm_eps,
-                                                  eda=layer in cfg.eda_layers)
+            self.feed_forward: nn.Module = MoEFFN(
+                cfg.dim,
+                cfg.intermediate_size,
+                cfg.moe_router_dim,
+                cfg.moe_n_experts,
+                cfg.router_topk(layer),
+                cfg.norm_eps,
+                eda=layer in cfg.eda_layers,
+            )
         else:
             self.feed_forward = DenseFFN(cfg.dim, cfg.intermediate_size)
 
-    def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor,
-                kv: tuple[torch.Tensor, torch.Tensor] | None, seq_lens: torch.Tensor | None,
-                mask: torch.Tensor | None, prev_r: torch.Tensor | None, moe_mode: MoEMode
-                ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def forward(
+        self,
+        x: torch.Tensor,
+        cos: torch.Tensor,
+        sin: torch.Tensor,
+        kv: tuple[torch.Tensor, torch.Tensor] | None,
+        seq_lens: torch.Tensor | None,
+        mask: torch.Tensor | None,
+        prev_r: torch.Tensor | None,
+        moe_mode: MoEMode,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
         h = x + self.attention(self.attention_norm(x), cos, sin, kv, seq_lens, mask)
         if not self.is_moe:
             return h + self.feed_forward(self.ffn_norm(h)), None  # dense layers reset router state
@@ -85,17 +98,19 @@ class Zonos2Model(nn.Module):
             raise ValueError(f"moe mode {mode!r} not in {MOE_MODES}")
         self.moe_mode = mode
 
-    def new_cache(self, batch: int, max_len: int, device: torch.device | str | None = None,
-                  dtype: torch.dtype | None = None) -> KVCache:
+    def new_cache(
+        self, batch: int, max_len: int, device: torch.device | str | None = None, dtype: torch.dtype | None = None
+    ) -> KVCache:
         ref = self.out_norm.weight
         device, dtype = device or ref.device, dtype or ref.dtype
         shape = (batch, max_len, self.cfg.n_kv_heads, self.cfg.head_dim)
         n = self.cfg.n_layers
-        return KVCache(k=[torch.zeros(shape, device=device, dtype=dtype) for _ in range(n)],
-                       v=[torch.zeros(shape, device=device, dtype=dtype) for _ in range(n)])
+        return KVCache(
+            k=[torch.zeros(shape, device=device, dtype=dtype) for _ in range(n)],
+            v=[torch.zeros(shape, device=device, dtype=dtype) for _ in range(n)],
+        )
 
-    def embed(self, tokens: torch.Tensor, speaker: torch.Tensor | None,
-              speaker_pos: torch.Tensor | None) -> torch.Tensor:
+    def embed(self, tokens: torch.Tensor, speaker: torch.Tensor | None, speaker_pos: torch.Tensor | None) -> torch.Tensor:
         x = self.multi_embedder(tokens)
         if speaker is not None:
             if not self.cfg.speaker_enabled:
@@ -121,8 +136,14 @@ class Zonos2Model(nn.Module):
             raise ValueError(f"ZONOS2 KV cache: {need} positions needed, the cache holds {cache.max_len}")
         return min(cache.max_len, -(-need // 64) * 64)
 
-    def forward(self, tokens: torch.Tensor, cache: KVCache | None = None, seq_lens: torch.Tensor | None = None,
-                speaker: torch.Tensor | None = None, speaker_pos: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        tokens: torch.Tensor,
+        cache: KVCache | None = None,
+        seq_lens: torch.Tensor | None = None,
+        speaker: torch.Tensor | None = None,
+        speaker_pos: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         b, t, cols = tokens.shape
         if cols != self.cfg.n_columns:
             raise ValueError(f"ZONOS2 tokens must have {self.cfg.n_columns} columns, got {cols}")
@@ -147,8 +168,13 @@ class Zonos2Model(nn.Module):
         return (cap * torch.tanh(logits / cap)).view(b, t, self.cfg.n_codebooks, self.cfg.audio_table_size)
 
     @classmethod
-    def from_pretrained(cls, directory_or_hub_id: str | Path = HUB_ID, revision: str | None = None,
-                        device: torch.device | str = "cpu", dtype: torch.dtype = torch.bfloat16) -> "Zonos2Model":
+    def from_pretrained(
+        cls,
+        directory_or_hub_id: str | Path = HUB_ID,
+        revision: str | None = None,
+        device: torch.device | str = "cpu",
+        dtype: torch.dtype = torch.bfloat16,
+    ) -> Zonos2Model:
         """Build from params.json and load the checked model.pth (local dir or hub id, HF_HUB_OFFLINE aware)."""
         directory, commit = locate_weights(directory_or_hub_id, revision)
         cfg = Zonos2Config.from_params(directory / "params.json")

@@ -1,4 +1,4 @@
-"""ZONOS2 mixture-of-experts FFN: the EDA router and the "sonic"-layout experts (spec ZONOS2.md §1.2.7).
+"""ZONOS2 mixture-of-experts FFN: the EDA router and the "sonic"-layout experts (docs/zonos2.md §2).
 
 Routing: r = down_proj(x) (+ prev_r * router_states_scale on MoE layers after the first),
 logits = MLP(rmsnorm_eda(r)), p = softmax in fp32, experts = top-k of p + balancing_biases,
@@ -47,15 +47,16 @@ class Router(nn.Module):
         self.down_proj = nn.Linear(dim, router_dim, bias=True)
         self.rmsnorm_eda = RMSNorm(router_dim, eps)
         self.router_mlp = nn.Sequential(
-            nn.Linear(router_dim, router_dim, bias=True), nn.GELU(),
-            nn.Linear(router_dim, router_dim, bias=True), nn.GELU(),
+            nn.Linear(router_dim, router_dim, bias=True),
+            nn.GELU(),
+            nn.Linear(router_dim, router_dim, bias=True),
+            nn.GELU(),
             nn.Linear(router_dim, n_experts, bias=False),
         )
         self.register_buffer("balancing_biases", torch.zeros(n_experts))
         self.router_states_scale = nn.Parameter(torch.ones(router_dim)) if eda else None
 
-    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """x [N, D] -> (expert ids [N, k], fp32 weights [N, k], pre-norm router state r [N, R])."""
         r = self.down_proj(x)
         if self.router_states_scale is not None and prev_r is not None:
@@ -71,8 +72,7 @@ class Experts(nn.Module):
         self.w13 = nn.Parameter(torch.empty(n_experts, 2 * inter, dim))
         self.w2 = nn.Parameter(torch.empty(n_experts, dim, inter))
 
-    def forward(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor,
-                mode: MoEMode = "fast") -> torch.Tensor:
+    def forward(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor, mode: MoEMode = "fast") -> torch.Tensor:
         """x [N, D], idx/weights [N, k] -> sum_k weights * expert_idx(x), [N, D] in x's dtype."""
         if mode == "fast":
             if idx.numel() <= GATHER_MAX_ROWS:
@@ -129,14 +129,12 @@ class Experts(nn.Module):
 
 
 class MoEFFN(nn.Module):
-    def __init__(self, dim: int, inter: int, router_dim: int, n_experts: int, top_k: int, eps: float,
-                 eda: bool) -> None:
+    def __init__(self, dim: int, inter: int, router_dim: int, n_experts: int, top_k: int, eps: float, eda: bool) -> None:
         super().__init__()
         self.router = Router(dim, router_dim, n_experts, top_k, eps, eda)
         self.experts = Experts(n_experts, dim, inter)
 
-    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None, mode: MoEMode = "fast"
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None, mode: MoEMode = "fast") -> tuple[torch.Tensor, torch.Tensor]:
         """x [B, T, D] -> (output [B, T, D], router state r [B*T, R] for the next MoE layer)."""
         flat = x.reshape(-1, x.shape[-1])
         idx, weights, r = self.router(flat, prev_r)

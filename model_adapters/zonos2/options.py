@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from model_adapters.base import AdapterError
-from model_adapters.http_transport import flag
+from model_adapters.vendors.transport import flag
 from model_adapters.zonos2.prompt import DEFAULT_QUALITY_BUCKETS, quality_ids
 from ztts_eval.languages import LANGUAGES
 
@@ -21,10 +21,24 @@ EXPECTED_CONFIG = {"n_codebooks": 9, "codebook_size": 1024, "eoa_id": 1024, "aud
 # No language token: every ZTTS1 language can be attempted; NeMo normalisation exists for these tags only.
 LANGUAGE_CODES = frozenset(code for code, lang in LANGUAGES.items() if lang.zonos2)
 NORM_LOCALES = frozenset({"en_us", "en_gb", "fr_fr", "de", "es", "it", "pt_br", "ja", "cmn", "ko"})
-QUALITY_MODE_BUCKETS = {"lufs": 7, "estimated_snr": 11, "max_pause": 0, "estimated_bandlimit_hz": 7,
-                        "leading_silence_s": 0, "trailing_silence_s": 3}
-SAMPLING_DEFAULTS = {"temperature": 1.15, "top_k": 106, "top_p": 0.0, "min_p": 0.18, "repetition_window": 50,
-                     "repetition_penalty": 1.2, "repetition_codebooks": 8, "max_frames": None}
+QUALITY_MODE_BUCKETS = {
+    "lufs": 7,
+    "estimated_snr": 11,
+    "max_pause": 0,
+    "estimated_bandlimit_hz": 7,
+    "leading_silence_s": 0,
+    "trailing_silence_s": 3,
+}
+SAMPLING_DEFAULTS = {
+    "temperature": 1.15,
+    "top_k": 106,
+    "top_p": 0.0,
+    "min_p": 0.18,
+    "repetition_window": 50,
+    "repetition_penalty": 1.2,
+    "repetition_codebooks": 8,
+    "max_frames": None,
+}
 
 
 def language_tag(code: str) -> tuple[str, bool]:
@@ -51,9 +65,15 @@ def _quality(value: Any, quality_mode: bool) -> dict[str, int]:
     return buckets
 
 
-def shared_params(mode: str = "accurate", quality_mode: Any = False, quality_buckets: Any = None,
-                  speaking_rate: Any = None, clean_background: Any = False, text_normalization: Any = True,
-                  **sampling: Any) -> dict[str, Any]:
+def shared_params(
+    mode: str = "accurate",
+    quality_mode: Any = False,
+    quality_buckets: Any = None,
+    speaking_rate: Any = None,
+    clean_background: Any = False,
+    text_normalization: Any = True,
+    **sampling: Any,
+) -> dict[str, Any]:
     """The conditioning and sampling params both ZONOS2 adapters take, coerced from `--param` strings."""
     if mode not in ("accurate", "expressive"):
         raise AdapterError(f"mode {mode!r} must be 'accurate' (accurate marker 518) or 'expressive' (no marker)")
@@ -63,10 +83,14 @@ def shared_params(mode: str = "accurate", quality_mode: Any = False, quality_buc
     rate = _optional_int(speaking_rate)
     if rate is not None and not 0 <= rate <= 7:
         raise AdapterError(f"speaking_rate must be a bucket 0-7 (bytes/s 0-8 ... 40+), got {rate}")
-    out: dict[str, Any] = {"mode": mode, "quality_mode": flag(quality_mode),
-                           "quality_buckets": _quality(quality_buckets, flag(quality_mode)),
-                           "speaking_rate": rate, "clean_background": flag(clean_background),
-                           "text_normalization": flag(text_normalization)}
+    out: dict[str, Any] = {
+        "mode": mode,
+        "quality_mode": flag(quality_mode),
+        "quality_buckets": _quality(quality_buckets, flag(quality_mode)),
+        "speaking_rate": rate,
+        "clean_background": flag(clean_background),
+        "text_normalization": flag(text_normalization),
+    }
     for key, default in SAMPLING_DEFAULTS.items():
         value = sampling.get(key, default)
         out[key] = _optional_int(value) if key == "max_frames" else type(default)(value)
@@ -78,8 +102,14 @@ def shared_params(mode: str = "accurate", quality_mode: Any = False, quality_buc
 def published_name(params: dict[str, Any]) -> str | None:
     """The report row these settings reproduce: only the defaults (plus the Quality Mode preset) claim one."""
     preset = QUALITY_MODE_BUCKETS if params["quality_mode"] else DEFAULT_QUALITY_BUCKETS
-    defaults = {"mode": "accurate", "speaking_rate": None, "clean_background": False, "text_normalization": True,
-                "quality_buckets": dict(preset), **SAMPLING_DEFAULTS}
+    defaults = {
+        "mode": "accurate",
+        "speaking_rate": None,
+        "clean_background": False,
+        "text_normalization": True,
+        "quality_buckets": dict(preset),
+        **SAMPLING_DEFAULTS,
+    }
     if any(params[k] != v for k, v in defaults.items()):
         return None
     return "ZONOS2 8B Quality Mode" if params["quality_mode"] else "ZONOS2 8B"

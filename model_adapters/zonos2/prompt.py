@@ -1,4 +1,4 @@
-"""ZONOS2 prompt rows, token for token as the official builder lays them out (ZONOS2.md §1.4, §1.5).
+"""ZONOS2 prompt rows, token for token as the official builder lays them out (docs/zonos2.md §3).
 
 Every row is 9 audio columns plus 1 text column. The model has no language token and no separate
 conditioning encoder: speaker, style markers, speaking rate and "quality" are all rows in the same

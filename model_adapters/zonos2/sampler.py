@@ -1,4 +1,4 @@
-"""ZONOS2 frame sampling, per request and in the official order (ZONOS2.md §2 "Sampling defaults").
+"""ZONOS2 frame sampling, per request and in the official order (docs/zonos2.md §4 "Sampling defaults").
 
 Order: repetition penalty -> temperature -> top-k -> softmax -> top-p -> min-p -> (empty row:
 greedy) -> one multinomial draw per codebook. The official engine shares min(top-k) and
@@ -47,8 +47,9 @@ def _rows(values: list[float], like: torch.Tensor) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32, device=like.device).view(-1, 1, 1)
 
 
-def penalise(logits: torch.Tensor, history: torch.Tensor, generated: Sequence[int],
-             params: Sequence[SamplingParams]) -> torch.Tensor:
+def penalise(
+    logits: torch.Tensor, history: torch.Tensor, generated: Sequence[int], params: Sequence[SamplingParams]
+) -> torch.Tensor:
     """Repetition penalty on [B, 9, V] logits from [B, H, 9] histories whose first generated[b] rows are real.
 
     Each codebook's codes seen in the request's last min(window, generated) frames (prompt
@@ -65,8 +66,9 @@ def penalise(logits: torch.Tensor, history: torch.Tensor, generated: Sequence[in
     idx = start[:, None] + torch.arange(width, device=dev)  # [B, W]
     valid = idx < start[:, None] + torch.tensor(windows, device=dev)[:, None]
     recent = history.gather(1, idx.clamp(0, history.shape[1] - 1)[:, :, None].expand(batch, width, n_cb))
-    cb_limit = torch.tensor([n_cb if p.repetition_codebooks < 0 else min(int(p.repetition_codebooks), n_cb)
-                             for p in params], device=dev)
+    cb_limit = torch.tensor(
+        [n_cb if p.repetition_codebooks < 0 else min(int(p.repetition_codebooks), n_cb) for p in params], device=dev
+    )
     keep = valid[:, :, None] & (torch.arange(n_cb, device=dev) < cb_limit[:, None])[:, None, :] & (recent < EOA_ID)
     ids = torch.where(keep, recent, torch.full_like(recent, vocab))  # everything else -> a dump column
     seen = torch.zeros(batch, n_cb, vocab + 1, dtype=torch.bool, device=dev)
@@ -107,8 +109,13 @@ def greedy(logits: torch.Tensor) -> torch.Tensor:
     return torch.nan_to_num(logits.float(), nan=float("-inf")).argmax(dim=-1)
 
 
-def sample_batch(logits: torch.Tensor, history: torch.Tensor, generated: Sequence[int],
-                 params: Sequence[SamplingParams], generators: Sequence[torch.Generator]) -> torch.Tensor:
+def sample_batch(
+    logits: torch.Tensor,
+    history: torch.Tensor,
+    generated: Sequence[int],
+    params: Sequence[SamplingParams],
+    generators: Sequence[torch.Generator],
+) -> torch.Tensor:
     """Frames [B, 9] from logits [B, 9, V]; row b uses params[b], history[b, :generated[b]] and generators[b]."""
     x = penalise(logits.float(), history, generated, params)
     probs = filter_batch(x, params)
@@ -129,7 +136,6 @@ def filter_probs(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor:
     return filter_batch(logits[None], [params])[0]
 
 
-def sample_frame(logits: torch.Tensor, history: torch.Tensor, params: SamplingParams,
-                 generator: torch.Generator) -> torch.Tensor:
+def sample_frame(logits: torch.Tensor, history: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> torch.Tensor:
     """One request's frame [9] from [9, V] logits and its [n, 9] generated history."""
     return sample_batch(logits[None], history[None], [history.shape[0]], [params], [generator])[0]

@@ -32,13 +32,13 @@ from model_adapters.base import (
     SynthesisRequest,
     SynthesisResult,
 )
-from model_adapters.http_transport import (
+from model_adapters.vendors.audio import decode_audio
+from model_adapters.vendors.transport import (
     HttpClient,
     MalformedAudio,
     RetryPolicy,
     VendorError,
 )
-from model_adapters.vendor_audio import decode_audio
 from model_adapters.zonos2.options import (
     LANGUAGE_CODES,
     SAMPLE_RATE,
@@ -69,9 +69,18 @@ class Zonos2ServerAdapter(Adapter):
     group = "open"
     published_name: str | None = "ZONOS2 8B"
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, timeout_s: float = 600.0, max_concurrency: int = 4,
-                 max_attempts: int = 3, backoff_base_s: float = 0.5, backoff_cap_s: float = 10.0,
-                 max_total_wait_s: float = 120.0, max_batch: int = 16, **conditioning: Any) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout_s: float = 600.0,
+        max_concurrency: int = 4,
+        max_attempts: int = 3,
+        backoff_base_s: float = 0.5,
+        backoff_cap_s: float = 10.0,
+        max_total_wait_s: float = 120.0,
+        max_batch: int = 16,
+        **conditioning: Any,
+    ) -> None:
         super().__init__(**shared_params(**conditioning))  # only what changes the audio
         retry = RetryPolicy(max(1, int(max_attempts)), float(backoff_base_s), float(backoff_cap_s), float(max_total_wait_s))
         self.http = KeylessHttpClient(str(base_url), timeout_s=float(timeout_s), retry=retry)
@@ -83,19 +92,28 @@ class Zonos2ServerAdapter(Adapter):
         return Capabilities(zero_shot_cloning=True, languages=LANGUAGE_CODES, deterministic=False, max_batch=self.max_batch)
 
     def fingerprint(self) -> dict[str, Any]:
-        return {"adapter": self.name, "version": self.version, "contract": CONTRACT_VERSION, "host": self.http.host,
-                "params": dict(self.params)}
+        return {
+            "adapter": self.name,
+            "version": self.version,
+            "contract": CONTRACT_VERSION,
+            "host": self.http.host,
+            "params": dict(self.params),
+        }
 
     def load(self) -> None:
         """Fail before any work when the server is down or is not a speaker-cloning ZONOS2."""
         try:
             caps = self.http.request("GET", "/tts/capabilities", accept="application/json").json()
         except VendorError as exc:
-            raise AdapterError(f"zonos2-server: no ZONOS2 server at {self.http.base} ({exc}); start one with "
-                               f"`uv run python -m zonos2 --model-path Zyphra/ZONOS2` or pass base_url=...") from None
+            raise AdapterError(
+                f"zonos2-server: no ZONOS2 server at {self.http.base} ({exc}); start one with "
+                f"`uv run python -m zonos2 --model-path Zyphra/ZONOS2` or pass base_url=..."
+            ) from None
         if not isinstance(caps, dict) or not caps.get("speaker_enabled") or caps.get("speaker_embedding_dim") != 2048:
-            raise AdapterError(f"zonos2-server: {self.http.base}/tts/capabilities does not describe ZONOS2 with "
-                               f"2048-d speaker cloning ({str(caps)[:200]})")
+            raise AdapterError(
+                f"zonos2-server: {self.http.base}/tts/capabilities does not describe ZONOS2 with "
+                f"2048-d speaker cloning ({str(caps)[:200]})"
+            )
 
     def synthesize(self, requests: list[SynthesisRequest]) -> list[SynthesisResult]:
         if not requests:
@@ -108,15 +126,26 @@ class Zonos2ServerAdapter(Adapter):
         p = self.params
         tag, normalisable = language_tag(req.language)
         body: dict[str, Any] = {
-            "text": req.text, "language": tag if normalisable else "en_us",
+            "text": req.text,
+            "language": tag if normalisable else "en_us",
             "text_normalization": bool(p["text_normalization"] and normalisable),
-            "temperature": p["temperature"], "topk": p["top_k"], "top_p": p["top_p"], "min_p": p["min_p"],
-            "max_tokens": p["max_frames"], "repetition_window": p["repetition_window"],
-            "repetition_penalty": p["repetition_penalty"], "repetition_codebooks": p["repetition_codebooks"],
-            "seed": int(req.seed), "stream": False, "fade_out_ms": 0.0,
-            "speaking_rate_enabled": p["speaking_rate"] is not None, "speaking_rate_bucket": p["speaking_rate"],
-            "quality_enabled": bool(p["quality_buckets"]), "quality_buckets": p["quality_buckets"] or None,
-            "clean_speaker_background": p["clean_background"], "accurate_mode": p["mode"] == "accurate",
+            "temperature": p["temperature"],
+            "topk": p["top_k"],
+            "top_p": p["top_p"],
+            "min_p": p["min_p"],
+            "max_tokens": p["max_frames"],
+            "repetition_window": p["repetition_window"],
+            "repetition_penalty": p["repetition_penalty"],
+            "repetition_codebooks": p["repetition_codebooks"],
+            "seed": int(req.seed),
+            "stream": False,
+            "fade_out_ms": 0.0,
+            "speaking_rate_enabled": p["speaking_rate"] is not None,
+            "speaking_rate_bucket": p["speaking_rate"],
+            "quality_enabled": bool(p["quality_buckets"]),
+            "quality_buckets": p["quality_buckets"] or None,
+            "clean_speaker_background": p["clean_background"],
+            "accurate_mode": p["mode"] == "accurate",
             "long_form": False,  # side branches chunk long text by default; main ignores the field
         }
         if req.prompt_audio is not None:
@@ -130,8 +159,10 @@ class Zonos2ServerAdapter(Adapter):
         rate, channels = resp.headers.get("X-Audio-Sample-Rate"), resp.headers.get("X-Audio-Channels")
         fmt = (resp.headers.get("X-Audio-Format") or "").strip().lower()
         if rate != str(SAMPLE_RATE) or channels != "1" or fmt not in FLOAT32_FORMATS:
-            raise MalformedAudio(f"expected float32 mono PCM at {SAMPLE_RATE} Hz, the server says "
-                                 f"rate={rate} channels={channels} format={fmt or None}")
+            raise MalformedAudio(
+                f"expected float32 mono PCM at {SAMPLE_RATE} Hz, the server says "
+                f"rate={rate} channels={channels} format={fmt or None}"
+            )
         wav, sr = decode_audio(resp.body, "pcm_f32le", SAMPLE_RATE)
         extra = {"language_sent": body["language"], "text_normalization_sent": body["text_normalization"]}
         return wav, sr, Diagnostics(eos_reached=None, extra=extra)

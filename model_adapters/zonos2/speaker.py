@@ -2,15 +2,15 @@
 `marksverdhei/Qwen3-Voice-Embedding-12Hz-1.7B`, loaded without running any hub code.
 
 The official engine loads that repo with `trust_remote_code=True`. We refuse to execute hub code,
-so this module rebuilds the network layer by layer (spec ZONOS2.md §10.1.3) under the checkpoint's
+so this module rebuilds the network layer by layer (docs/zonos2.md §5) under the checkpoint's
 own tensor names, sizes it from `config.json` (so tiny test checkpoints work), and loads
-`model.safetensors` strictly. The front end follows the official server path (§3, §10.2): mono,
+`model.safetensors` strictly. The front end follows the official server path (docs/zonos2.md §5): mono,
 16-bit PCM (the server decodes uploads with ffmpeg to s16), resample to 24 kHz, reflect-pad 384,
 magnitude STFT (n_fft 1024, hop 256, periodic Hann, center=False), Slaney mel (128 bins, 0–12 kHz,
 slaney norm), log(clamp(·, 1e-5)). No L2 normalisation: the raw vector feeds ZONOS2's LDA.
 
 Known deviation: resampling is soxr VHQ (ztts_eval.audio), not torchaudio's default sinc
-`Resample`; torchaudio cannot be imported beside CPU torch (ENVIRONMENT §7.4), and one resampler
+`Resample`; torchaudio cannot be imported beside CPU torch, and one resampler
 project-wide keeps scores comparable. Clips already at 24 kHz are unaffected.
 """
 
@@ -32,8 +32,16 @@ HUB_ID = "marksverdhei/Qwen3-Voice-Embedding-12Hz-1.7B"
 SAMPLE_RATE, N_FFT, HOP, N_MELS, F_MIN, F_MAX = 24000, 1024, 256, 128, 0.0, 12000.0
 PAD = (N_FFT - HOP) // 2  # 384: makes the centre-less STFT give floor(N / 256) frames
 LOG_FLOOR = 1e-5
-CONFIG_KEYS = ("mel_dim", "enc_dim", "enc_channels", "enc_kernel_sizes", "enc_dilations",
-               "enc_attention_channels", "enc_res2net_scale", "enc_se_channels")
+CONFIG_KEYS = (
+    "mel_dim",
+    "enc_dim",
+    "enc_channels",
+    "enc_kernel_sizes",
+    "enc_dilations",
+    "enc_attention_channels",
+    "enc_res2net_scale",
+    "enc_se_channels",
+)
 VERSION = "zonos2-ecapa-ztts-1"
 
 
@@ -53,8 +61,9 @@ def _mel_to_hz(m: np.ndarray) -> np.ndarray:
     return np.where(m >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (m - 15.0)), m * (200.0 / 3))
 
 
-def slaney_mel_filterbank(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS,
-                          f_min: float = F_MIN, f_max: float = F_MAX) -> np.ndarray:
+def slaney_mel_filterbank(
+    sr: int = SAMPLE_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS, f_min: float = F_MIN, f_max: float = F_MAX
+) -> np.ndarray:
     """[n_mels, n_fft//2+1] triangles on the Slaney scale, each scaled to unit area (norm="slaney"),
     as torchaudio's MelSpectrogram(norm="slaney", mel_scale="slaney") builds them. Computed in
     float64 and cast once, so it equals librosa's filterbank to float32 rounding."""
@@ -198,8 +207,7 @@ class SpeakerEncoder(nn.Module):
         self.asp = _AttentiveStatsPool(ch[-1], cfg["enc_attention_channels"])
         self.fc = nn.Conv1d(ch[-1] * 2, cfg["enc_dim"], 1)
         # reflect padding needs more frames than the widest pad; T = floor(N / 256)
-        self.min_frames = 1 + max(m.dilation[0] * (m.kernel_size[0] - 1) // 2 for m in self.modules()
-                                  if isinstance(m, nn.Conv1d))
+        self.min_frames = 1 + max(m.dilation[0] * (m.kernel_size[0] - 1) // 2 for m in self.modules() if isinstance(m, nn.Conv1d))
         self.quantize_to_s16 = quantize_to_s16
         self._source: dict[str, Any] = {"model": None}
         self._cache: dict[str, np.ndarray] = {}
@@ -218,29 +226,44 @@ class SpeakerEncoder(nn.Module):
         expected = self.state_dict()
         missing = sorted(set(expected) - set(state))
         unexpected = sorted(set(state) - set(expected))
-        shapes = [f"{k} {list(state[k].shape)} (config wants {list(v.shape)})"
-                  for k, v in expected.items() if k in state and state[k].shape != v.shape]
+        shapes = [
+            f"{k} {list(state[k].shape)} (config wants {list(v.shape)})"
+            for k, v in expected.items()
+            if k in state and state[k].shape != v.shape
+        ]
         if missing or unexpected or shapes:
-            parts = [f"{label}: {_names(items)}" for label, items in
-                     (("missing", missing), ("unexpected", unexpected), ("wrong shape", shapes)) if items]
+            parts = [
+                f"{label}: {_names(items)}"
+                for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape", shapes))
+                if items
+            ]
             raise SpeakerEncoderLoadError(f"{source} does not match its config.json: " + "; ".join(parts))
         self.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=True)
 
     @classmethod
-    def from_pretrained(cls, dir_or_hub_id: str = HUB_ID, revision: str | None = None, device: str = "cpu",
-                        quantize_to_s16: bool = True) -> SpeakerEncoder:
+    def from_pretrained(
+        cls, dir_or_hub_id: str = HUB_ID, revision: str | None = None, device: str = "cpu", quantize_to_s16: bool = True
+    ) -> SpeakerEncoder:
         from safetensors.torch import load_file
 
-        directory, commit = resolve_hf_model(dir_or_hub_id, revision, what=f"ZONOS2 speaker encoder ({HUB_ID})",
-                                             param_hint="pass --param speaker_encoder=DIR")
+        directory, commit = resolve_hf_model(
+            dir_or_hub_id, revision, what=f"ZONOS2 speaker encoder ({HUB_ID})", param_hint="pass --param speaker_encoder=DIR"
+        )
         for name in ("config.json", "model.safetensors"):
             if not (directory / name).is_file():
-                raise WeightsMissingError(f"ZONOS2 speaker encoder: {directory} has no {name} "
-                                          f"(expected a copy of {HUB_ID}; pass --param speaker_encoder=DIR)")
+                raise WeightsMissingError(
+                    f"ZONOS2 speaker encoder: {directory} has no {name} "
+                    f"(expected a copy of {HUB_ID}; pass --param speaker_encoder=DIR)"
+                )
         model = cls(json.loads((directory / "config.json").read_text()), quantize_to_s16)
         model.load_checkpoint(load_file(str(directory / "model.safetensors")), str(directory / "model.safetensors"))
-        model._source = {"model": dir_or_hub_id, "revision": revision, "snapshot": commit,
-                         "directory": directory, "weights": weights_fingerprint(directory)}
+        model._source = {
+            "model": dir_or_hub_id,
+            "revision": revision,
+            "snapshot": commit,
+            "directory": directory,
+            "weights": weights_fingerprint(directory),
+        }
         return model.to(device).eval()
 
     def features(self, samples: np.ndarray, sr: int) -> torch.Tensor:
@@ -252,8 +275,9 @@ class SpeakerEncoder(nn.Module):
             x = quantize_s16(x)
         x = resample(x, int(sr), SAMPLE_RATE)
         if len(x) < max(PAD + 1, self.min_frames * HOP):
-            raise ValueError(f"speaker reference too short: {len(x) / SAMPLE_RATE:.3f} s at 24 kHz "
-                             f"(needs >= {self.min_frames * HOP} samples)")
+            raise ValueError(
+                f"speaker reference too short: {len(x) / SAMPLE_RATE:.3f} s at 24 kHz (needs >= {self.min_frames * HOP} samples)"
+            )
         return log_mel(x)
 
     @torch.no_grad()
@@ -273,8 +297,23 @@ class SpeakerEncoder(nn.Module):
 
     def fingerprint(self) -> dict[str, Any]:
         src = {k: v for k, v in self._source.items() if k != "directory"}
-        return {"speaker_encoder": VERSION, "architecture": "ecapa-tdnn (own reimplementation, no remote code)",
-                **src, "config": self.config, "quantize_s16": self.quantize_to_s16, "resampler": RESAMPLER,
-                "frontend": {"sr": SAMPLE_RATE, "n_fft": N_FFT, "hop": HOP, "pad": PAD, "n_mels": N_MELS,
-                             "f_max": F_MAX, "mel": "slaney/slaney", "power": 1.0, "log_floor": LOG_FLOOR},
-                "torch": torch.__version__}
+        return {
+            "speaker_encoder": VERSION,
+            "architecture": "ecapa-tdnn (own reimplementation, no remote code)",
+            **src,
+            "config": self.config,
+            "quantize_s16": self.quantize_to_s16,
+            "resampler": RESAMPLER,
+            "frontend": {
+                "sr": SAMPLE_RATE,
+                "n_fft": N_FFT,
+                "hop": HOP,
+                "pad": PAD,
+                "n_mels": N_MELS,
+                "f_max": F_MAX,
+                "mel": "slaney/slaney",
+                "power": 1.0,
+                "log_floor": LOG_FLOOR,
+            },
+            "torch": torch.__version__,
+        }

@@ -1,4 +1,4 @@
-"""Optional NeMo text normalisation in front of ZONOS2, as the official server does it (ZONOS2.md §4).
+"""Optional NeMo text normalisation in front of ZONOS2, as the official server does it (docs/zonos2.md §6).
 
 ZONOS2 reads raw UTF-8 bytes, so "123 kg" is spoken however the model guesses unless the text is
 verbalised first; the official server runs NeMo's WFST normaliser for ten locale codes. NeMo needs
@@ -25,8 +25,18 @@ from pathlib import Path
 from typing import Any
 
 # the official server's language codes → NeMo grammar languages
-LOCALES = {"en_us": "en", "en_gb": "en", "fr_fr": "fr", "de": "de", "es": "es", "it": "it",
-           "pt_br": "pt", "ja": "ja", "cmn": "zh", "ko": "ko"}
+LOCALES = {
+    "en_us": "en",
+    "en_gb": "en",
+    "fr_fr": "fr",
+    "de": "de",
+    "es": "es",
+    "it": "it",
+    "pt_br": "pt",
+    "ja": "ja",
+    "cmn": "zh",
+    "ko": "ko",
+}
 MOSES_LANGS = frozenset({"en", "zh", "ja", "ko"})  # Moses punctuation post-processing only for these
 
 # A digit glued to sentence punctuation ("in 2024.") confuses the number grammars, so a space goes
@@ -84,8 +94,9 @@ def _normalizer(lang: str) -> Any:
         if lang not in _NORMALIZERS:
             try:
                 mod = importlib.import_module("nemo_text_processing.text_normalization.normalize")
-                _NORMALIZERS[lang] = mod.Normalizer(input_case="cased", lang=lang, cache_dir=str(_cache_dir(lang)),
-                                                    overwrite_cache=False)
+                _NORMALIZERS[lang] = mod.Normalizer(
+                    input_case="cased", lang=lang, cache_dir=str(_cache_dir(lang)), overwrite_cache=False
+                )
             except Exception as exc:  # noqa: BLE001 - unsupported language, grammar build, pynini
                 _NORMALIZERS[lang] = None
                 _ERRORS[lang] = f"{type(exc).__name__}: {exc}"
@@ -128,6 +139,11 @@ def _version(dist: str) -> str | None:
 
 def fingerprint() -> dict[str, Any]:
     """What normalisation can run here, for the results' provenance."""
-    return {"enabled": enabled(), "available": available(),
-            "nemo_text_processing": _version("nemo_text_processing") or _version("nemo-text-processing"),
-            "pynini": _version("pynini"), "sacremoses": _version("sacremoses"), "locales": LOCALES}
+    return {
+        "enabled": enabled(),
+        "available": available(),
+        "nemo_text_processing": _version("nemo_text_processing") or _version("nemo-text-processing"),
+        "pynini": _version("pynini"),
+        "sacremoses": _version("sacremoses"),
+        "locales": LOCALES,
+    }

@@ -1,4 +1,4 @@
-"""Find, load and check the ZONOS2 checkpoint (`params.json` + `model.pth`, spec ZONOS2.md §0.1, §1.3).
+"""Find, load and check the ZONOS2 checkpoint (`params.json` + `model.pth`, docs/zonos2.md §1).
 
 The release is a torch pickle, not safetensors, so it is loaded with `weights_only=True` (no code
 execution) and `mmap=True` (15 GB never copied into RAM up front). A wrong or partial checkpoint
@@ -9,8 +9,8 @@ must fail with one message naming every bad key, not with a torch traceback deep
 from __future__ import annotations
 
 import pickle
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import torch
 
@@ -48,8 +48,9 @@ def load_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             raise CheckpointMismatchError(f"ZONOS2 weights: cannot load {path}: {exc}") from None
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        raise CheckpointMismatchError(f"ZONOS2 weights: {path} is not a plain tensor checkpoint "
-                                      f"(weights_only load refused it: {str(exc).splitlines()[0]})") from None
+        raise CheckpointMismatchError(
+            f"ZONOS2 weights: {path} is not a plain tensor checkpoint (weights_only load refused it: {str(exc).splitlines()[0]})"
+        ) from None
     for _ in range(3):  # nested wrappers: {"model": {...}} or {"state_dict": {...}}
         if isinstance(obj, Mapping) and len(obj) and not any(isinstance(v, torch.Tensor) for v in obj.values()):
             inner = obj.get("model", obj.get("state_dict"))
@@ -69,7 +70,7 @@ def normalize_keys(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]
         if key.endswith(_DROPPED_SUFFIXES):
             continue
         if key.startswith("module."):
-            key = key[len("module."):]
+            key = key[len("module.") :]
         if ".parametrizations." in key and key.endswith(".original"):
             head, _, rest = key.partition(".parametrizations.")
             key = f"{head}.{rest[: -len('.original')]}"
@@ -78,7 +79,7 @@ def normalize_keys(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]
 
 
 def expected_shapes(cfg: Zonos2Config) -> dict[str, tuple[int, ...]]:
-    """Every checkpoint key of §1.3 with its shape for `cfg` (the exact set zonos2.cpp consumes)."""
+    """Every checkpoint key (docs/zonos2.md §1) with its shape for `cfg` (the exact set zonos2.cpp consumes)."""
     d, hd, inter = cfg.dim, cfg.head_dim, cfg.intermediate_size
     r, e = cfg.moe_router_dim, cfg.moe_n_experts
     shapes: dict[str, tuple[int, ...]] = {}
@@ -127,27 +128,36 @@ def check_state_dict(state: Mapping[str, torch.Tensor], cfg: Zonos2Config) -> No
     want = expected_shapes(cfg)
     missing = sorted(k for k in want if k not in state)
     unexpected = sorted(k for k in state if k not in want)
-    wrong = sorted(f"{k}: checkpoint {tuple(state[k].shape)} != expected {want[k]}"
-                   for k in want if k in state and tuple(state[k].shape) != want[k])
+    wrong = sorted(
+        f"{k}: checkpoint {tuple(state[k].shape)} != expected {want[k]}"
+        for k in want
+        if k in state and tuple(state[k].shape) != want[k]
+    )
     bad_dtype = sorted(f"{k}: {state[k].dtype}" for k in want if k in state and not state[k].is_floating_point())
     if not (missing or unexpected or wrong or bad_dtype):
         return
     parts = [f"ZONOS2 checkpoint does not match its params.json ({cfg.n_layers} layers, dim {cfg.dim}):"]
-    for label, items in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", wrong),
-                         ("not floating point", bad_dtype)):
+    for label, items in (
+        ("missing", missing),
+        ("unexpected", unexpected),
+        ("shape mismatch", wrong),
+        ("not floating point", bad_dtype),
+    ):
         if items:
             parts.append(f"{len(items)} {label}: " + "; ".join(items))
     raise CheckpointMismatchError(" ".join(parts))
 
 
-def cast_state_dict(state: Mapping[str, torch.Tensor], dtype: torch.dtype,
-                    device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+def cast_state_dict(
+    state: Mapping[str, torch.Tensor], dtype: torch.dtype, device: str | torch.device = "cpu"
+) -> dict[str, torch.Tensor]:
     """Cast every tensor to the run dtype (routers and biases too, as the official engine does)."""
     return {k: v.to(device=device, dtype=dtype) for k, v in state.items()}
 
 
-def load_checked(directory: str | Path, cfg: Zonos2Config, dtype: torch.dtype = torch.bfloat16,
-                 device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
+def load_checked(
+    directory: str | Path, cfg: Zonos2Config, dtype: torch.dtype = torch.bfloat16, device: str | torch.device = "cpu"
+) -> dict[str, torch.Tensor]:
     """Load `directory/model.pth`, check it against `cfg`, and cast it for the model."""
     state = load_state_dict(Path(directory) / WEIGHTS_FILE)
     check_state_dict(state, cfg)

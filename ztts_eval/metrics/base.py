@@ -4,6 +4,10 @@ Per-sample metrics return rows that carry their raw parts (edit counts, transcri
 score, so every aggregation is exact and re-derivable. Whole-set metrics (distribution distances,
 diversity) extract a cached feature per audio file and reduce once per language group.
 Model loading happens in `setup()`, never at import, so listing metrics never imports torch.
+
+Every hook the pipeline calls is declared here with a default (batch size, cache binding, work
+counters, generations per item, extra feature sets), so the generic stages never need to know a
+metric family by name, and a new metric sees its whole contract in one place.
 """
 
 from __future__ import annotations
@@ -68,20 +72,48 @@ class ScoreInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# Parameters that choose where a number is computed, not what it is: never in a fingerprint.
+PLACEMENT_PARAMS = frozenset({"device"})
+
+
 class Metric(ABC):
     info: MetricInfo
     required_modules: tuple[str, ...] = ()  # checked before any work starts
+    batch_size: int = 16  # inputs per call of score_batch / features
 
     def __init__(self, **params: Any) -> None:
         self.params = dict(params)
+        self.counters: dict[str, int] = {}  # work done beside the main loop (cached transcripts…), logged per stage
 
     def fingerprint(self) -> dict[str, Any]:
-        """Everything that changes the numbers; the score-cache key includes it."""
-        return {"metric": self.info.name, "version": self.info.version, "params": self.params, **self.versions()}
+        """Everything that changes the numbers; the score-cache key includes it.
+
+        Pure: reads what `preflight()` resolved and never loads or runs a model. Subclasses add
+        what identifies their weights through `identity()`, not by overriding this.
+        """
+        params = {k: v for k, v in self.params.items() if k not in PLACEMENT_PARAMS}
+        return {"metric": self.info.name, "version": self.info.version, "params": params, **self.identity(), **self.versions()}
+
+    def identity(self) -> dict[str, Any]:
+        """Fingerprints of the code and weights behind the metric (after `preflight()`)."""
+        return {}
+
+    def resolved(self, value: Any) -> Any:
+        """What `preflight()` located, for `identity()`; a clear error when it has not run."""
+        if value is None:
+            raise MetricSetupError(f"metric {self.info.name}: preflight() locates its weights before the fingerprint is read")
+        return value
 
     def versions(self) -> dict[str, str]:
         """Versions of the packages/models behind the metric (recorded in results)."""
         return {}
+
+    def generations_per_item(self) -> int:
+        """How many generations (seeds) of each item the metric compares; the runner adds seeds."""
+        return 1
+
+    def bind_store(self, store: Any) -> None:
+        """Called before scoring with the run's cache, for metrics with intermediate artefacts."""
 
     def preflight(self) -> None:
         """Fail before any work when the metric cannot run (missing package or weights)."""
@@ -89,9 +121,7 @@ class Metric(ABC):
 
         missing = [m for m in self.required_modules if importlib.util.find_spec(m) is None]
         if missing:
-            raise MetricSetupError(
-                f"metric {self.info.name} needs {', '.join(missing)}: pip install -e '.[{self.info.extra}]'"
-            )
+            raise MetricSetupError(f"metric {self.info.name} needs {', '.join(missing)}: pip install -e '.[{self.info.extra}]'")
 
     def device(self) -> str:
         """`device` param, or "cuda" when available for "auto" (the default)."""
@@ -119,16 +149,22 @@ class SampleMetric(Metric):
 
 
 class CorpusMetric(Metric):
+    def extra_sets(self, store: Any) -> dict[str, list[ScoreInput]]:
+        """Named sets of inputs besides system and reference (TTSDS2's synthetic noise sets); their
+        features are extracted like any input and handed to `compute` as `noise` by set name."""
+        return {}
+
     @abstractmethod
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
         """A JSON-serialisable feature per input (cached per audio file)."""
 
     @abstractmethod
-    def compute(self, system: list[Any], reference: list[Any], inputs: list[ScoreInput],
-                noise: dict[str, list[Any]] | None = None) -> dict[str, Any]:
+    def compute(
+        self, system: list[Any], reference: list[Any], inputs: list[ScoreInput], noise: dict[str, list[Any]] | None = None
+    ) -> dict[str, Any]:
         """Reduce one (subset, language) group: the system's features (aligned with `inputs`)
         against the reference set's (empty unless the metric declares "reference_set") and the
-        synthetic noise sets' (None unless it declares "noise_set").
+        extra sets' features by name (None when `extra_sets` returns none).
         Returns one value per column, plus any details worth keeping."""
 
 

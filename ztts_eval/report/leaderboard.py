@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
-from typing import Any
 
+from ztts_eval.pipeline.results import leaderboard_paths, load_summaries
 from ztts_eval.report.published import CITATION
 from ztts_eval.report.table import Line, build_lines
 
-LEGEND = ("– not supported by the system · n/c not covered by the metric · * system cannot clone (similarity "
-          "not comparable) · **best** / <u>second</u> among measured systems")
+LEGEND = (
+    "– not supported by the system · n/c not covered by the metric · * system cannot clone (similarity "
+    "not comparable) · **best** / <u>second</u> among measured systems"
+)
 
 
 def legend(lines: list[Line]) -> str:
     published = any(ln.source == "published" for ln in lines)
     return LEGEND + (f" · (published): {CITATION}; Δ = measured − published" if published else "")
-
-
-def load_summaries(results_dir: Path, suite: str, profile: str) -> list[dict[str, Any]]:
-    paths = sorted(Path(results_dir, suite).glob(f"*/{profile}/summary.json"))
-    return [json.loads(p.read_text()) for p in paths]
 
 
 def to_markdown(labels: list[str], lines: list[Line], title: str) -> str:
@@ -68,7 +64,10 @@ def print_rich(labels: list[str], lines: list[Line], title: str) -> None:
     from rich.markup import escape
     from rich.table import Table as RichTable
 
-    rt = RichTable(title=title, caption=escape(legend(lines).replace("**best**", "best (bold)").replace("<u>second</u>", "second (underlined)")))
+    rt = RichTable(
+        title=title,
+        caption=escape(legend(lines).replace("**best**", "best (bold)").replace("<u>second</u>", "second (underlined)")),
+    )
     for i, h in enumerate(["System", "Metric", *labels]):
         rt.add_column(escape(h), justify="left" if i < 2 else "right", overflow="fold")
     previous = None
@@ -76,7 +75,9 @@ def print_rich(labels: list[str], lines: list[Line], title: str) -> None:
         if previous is not None and ln.system != previous:
             rt.add_section()
         styles = {"best": "[bold]{}[/bold]", "second": "[underline]{}[/underline]", "": "{}"}
-        rt.add_row(escape(ln.system), escape(ln.label), *[styles[ln.cells[l].mark].format(escape(ln.cells[l].text)) for l in labels])
+        rt.add_row(
+            escape(ln.system), escape(ln.label), *[styles[ln.cells[l].mark].format(escape(ln.cells[l].text)) for l in labels]
+        )
         previous = ln.system
     Console(width=max(120, 24 * (len(labels) + 2))).print(rt)
 
@@ -87,12 +88,7 @@ def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True)
         raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
     labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
     title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
-    out = Path(results_dir, suite)
-    paths = {
-        "markdown": out / f"leaderboard-{profile}.md",
-        "csv": out / f"leaderboard-{profile}.csv",
-        "csv_long": out / f"leaderboard-{profile}-long.csv",
-    }
+    paths = leaderboard_paths(results_dir, suite, profile)
     paths["markdown"].write_text(to_markdown(labels, lines, title), encoding="utf-8")
     paths["csv"].write_text(to_csv(labels, lines), encoding="utf-8")
     paths["csv_long"].write_text(to_long_csv(labels, lines), encoding="utf-8")

@@ -57,8 +57,8 @@ def _measured_cell(group: dict[str, Any] | None, column: str, field_: str, star:
 
 
 def group_of(summary: dict[str, Any]) -> str:
-    """Older summaries have no group: ground truth is still the reference row."""
-    return summary.get("group") or ("reference" if summary["system"] == "ground-truth" else "open")
+    """The adapter's declared group (reference, open, closed); never guessed from the name."""
+    return summary.get("group") or "open"
 
 
 def labels_of(summaries: list[dict[str, Any]]) -> list[str]:
@@ -90,8 +90,16 @@ def measured_lines(s: dict[str, Any], labels: list[str]) -> list[Line]:
             lines.append(corpus)
             flagged = {l: groups[l]["columns"].get(col["name"], {}).get("n_flagged", 0) if l in groups else 0 for l in labels}
             if any(flagged.values()):  # runaways are kept out of the error rate: show how many
-                lines.append(Line(system, grp, "measured", f"{col['name']}_runaways", f"{col['name']} runaways excluded",
-                                  cells={l: Cell(str(n)) for l, n in flagged.items()}))
+                lines.append(
+                    Line(
+                        system,
+                        grp,
+                        "measured",
+                        f"{col['name']}_runaways",
+                        f"{col['name']} runaways excluded",
+                        cells={l: Cell(str(n)) for l, n in flagged.items()},
+                    )
+                )
     return lines
 
 
@@ -113,7 +121,9 @@ def delta_line(measured: Line, published: Line) -> Line:
     line = Line(measured.system, measured.group, "delta", measured.metric, f"{measured.metric} Δ vs published")
     for l, cell in measured.cells.items():
         pv = published.cells.get(l, Cell("")).value
-        line.cells[l] = Cell(f"{cell.value - pv:+.2f}", cell.value - pv) if cell.value is not None and pv is not None else Cell("")
+        line.cells[l] = (
+            Cell(f"{cell.value - pv:+.2f}", cell.value - pv) if cell.value is not None and pv is not None else Cell("")
+        )
     return line
 
 
@@ -125,8 +135,11 @@ def mark_best(lines: list[Line], labels: list[str]) -> None:
     for metric_lines in by_metric.values():
         better = metric_lines[0].higher_is_better
         for l in labels:
-            ranked = sorted((ln for ln in metric_lines if ln.cells[l].value is not None),
-                            key=lambda ln: ln.cells[l].value, reverse=bool(better))
+            ranked = sorted(
+                (ln for ln in metric_lines if ln.cells[l].value is not None),
+                key=lambda ln: ln.cells[l].value,
+                reverse=bool(better),
+            )
             if len(ranked) >= 2:
                 ranked[0].cells[l].mark = "best"
                 ranked[1].cells[l].mark = "second"
@@ -142,7 +155,9 @@ def build_lines(summaries: list[dict[str, Any]], suite: str, with_published: boo
     for s in ordered:
         mine = measured_lines(s, labels)
         lines += mine
-        match = next((p for p in published if name_key(p.name) in {name_key(s["system"]), name_key(s.get("published_name") or "")}), None)
+        match = next(
+            (p for p in published if name_key(p.name) in {name_key(s["system"]), name_key(s.get("published_name") or "")}), None
+        )
         if match is not None:
             used.add(match.name)
             pub = published_lines(match, columns, labels)

@@ -1,0 +1,85 @@
+"""`ztts-eval manifests build|import` from the command line, and a run on what they build."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.fakes.cli import read_jsonl, run_cli
+from tests.fakes.dataset_standins import clean_recipe, itw_recipe, make_cv3, make_fleurs_r, make_seedtts, make_voxblink2
+from tests.fakes.standins import make_speechmos
+from ztts_eval.pipeline.validate import validate_manifest
+
+pytestmark = pytest.mark.slow
+
+
+def test_import_seedtts_and_cv3(tmp_path):
+    for layout, maker in (("seedtts", make_seedtts), ("cv3", make_cv3)):
+        src = maker(tmp_path / f"src-{layout}")
+        out = tmp_path / f"out-{layout}"
+        proc = run_cli("manifests", "import", layout, str(src), "--out", str(out))
+        assert "manifest:" in proc.stderr
+        assert validate_manifest(out / "manifest.jsonl") == []
+
+
+def test_build_clean_then_run_the_suite(tmp_path):
+    fleurs = make_fleurs_r(tmp_path / "fleurs")
+    recipe = tmp_path / "clean.json"
+    recipe.write_text(json.dumps(clean_recipe(count=4, hard_subsets={})))
+    out = tmp_path / "suite"
+    run_cli("manifests", "build", "ztts1-clean", "--source", str(fleurs), "--recipe", str(recipe), "--out", str(out))
+    assert (out / "manifest.lock.json").exists() and (out / "build_report.json").exists()
+    results = tmp_path / "results"
+    run_cli(
+        "run",
+        "--model",
+        "ground-truth",
+        "--suite",
+        str(out / "manifest.jsonl"),
+        "--results",
+        str(results),
+        "--metrics",
+        "f0_pyworld",
+        "--no-report",
+    )
+    rows = read_jsonl(results / "ztts1-clean" / "ground-truth" / "lite" / "samples.jsonl")
+    assert len(rows) == 8 and all(r["status"] == "ok" for r in rows)
+
+
+def test_build_itw_bins_with_a_registered_quality_metric(tmp_path):
+    make_voxblink2(tmp_path / "meta", tmp_path / "audio", {"en": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]})
+    hub, weights = make_speechmos(tmp_path / "mos")
+    recipe = tmp_path / "itw.json"
+    recipe.write_text(json.dumps(itw_recipe({"en": 5})))
+    out = tmp_path / "itw"
+    run_cli(
+        "manifests",
+        "build",
+        "ztts1-itw",
+        "--metadata",
+        str(tmp_path / "meta"),
+        "--audio",
+        str(tmp_path / "audio"),
+        "--recipe",
+        str(recipe),
+        "--out",
+        str(out),
+        "--quality",
+        "utmos22",
+        "--metric-param",
+        f"utmos22.hub_dir={hub}",
+        "--metric-param",
+        f"utmos22.weights={weights}",
+    )
+    items = read_jsonl(out / "manifest.jsonl")
+    assert len(items) == 5 and all(it["speaker_id"] and it["reference_audio"] for it in items)
+    assert all(0 <= it["utmos_bin"] <= 9 for it in items)
+    assert "UTMOS22" in json.dumps(items[0]["extra"])  # which predictor binned the prompts is recorded
+
+
+def test_build_errors_are_one_line(tmp_path):
+    proc = run_cli("manifests", "build", "ztts1-clean", "--out", str(tmp_path / "o"), check=False)
+    assert proc.returncode == 2 and "--source" in proc.stderr
+    proc = run_cli("manifests", "build", "ztts1-itw", "--out", str(tmp_path / "o"), check=False)
+    assert proc.returncode == 2 and "--metadata" in proc.stderr

@@ -1,0 +1,62 @@
+"""Lite WER: pocketsphinx's bundled US-English model (offline, CPU). English only.
+
+A smoke-test judge, not Qwen3-ASR: it ranks intelligible TTS above unintelligible TTS, but its
+absolute numbers are far higher than ZTTS1's. Other languages are reported as not covered.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from typing import Any
+
+import numpy as np
+
+from ztts_eval.audio import load_audio
+from ztts_eval.metrics.base import Column, MetricInfo, SampleMetric, ScoreInput, not_covered
+from ztts_eval.metrics.wer.rows import transcript_row
+from ztts_eval.metrics.wer.text_norm import normalizer_id
+
+SAMPLE_RATE = 16000
+
+
+class PocketsphinxWer(SampleMetric):
+    required_modules = ("pocketsphinx",)
+    info = MetricInfo(
+        name="wer_pocketsphinx",
+        version="2",
+        kind="sample",
+        columns=(Column("wer_pocketsphinx", higher_is_better=False, aggregation="edits", unit="%"),),
+        inputs=("audio", "text"),
+        scorer="pocketsphinx en-us (lite)",
+        extra="lite",
+        family="lite",
+        sample_rate=SAMPLE_RATE,
+        languages=frozenset({"en"}),
+        description="WER of pocketsphinx's transcript vs the item text, Whisper-normalized.",
+    )
+
+    def versions(self) -> dict[str, str]:
+        return {"pocketsphinx": version("pocketsphinx"), "normalizer": normalizer_id("ztts")}
+
+    def setup(self) -> None:
+        from pocketsphinx import Decoder
+
+        self._decoder = Decoder(samprate=SAMPLE_RATE, logfn="/dev/null")
+
+    def transcribe(self, samples: np.ndarray) -> str:
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        self._decoder.start_utt()
+        self._decoder.process_raw(pcm, full_utt=True)
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        return hyp.hypstr if hyp is not None else ""
+
+    def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
+        rows = []
+        for inp in inputs:
+            if not self.covers(inp.language):
+                rows.append(not_covered(f"pocketsphinx lite model is English-only (item is {inp.language})"))
+                continue
+            hyp = self.transcribe(load_audio(inp.audio_path, SAMPLE_RATE).samples)
+            rows.append(transcript_row(self.info.name, inp.text, hyp, inp.language))
+        return rows

@@ -1,0 +1,258 @@
+"""`ztts-eval run`: validate → preflight → generate → score (metric-major) → summarize → write.
+
+Everything expensive is cached by content (ztts_eval.store), so running the same command again
+after a crash or a kill continues where it stopped, and a finished run re-runs in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ztts_eval import registry
+from ztts_eval.metrics.base import CorpusMetric, Metric, ScoreInput
+from ztts_eval.pipeline.aggregate import summarize
+from ztts_eval.pipeline.flags import sample_flags
+from ztts_eval.pipeline.generation import StageStats, build_requests, generate
+from ztts_eval.pipeline.manifest import Manifest, load_manifest
+from ztts_eval.pipeline.progress import Progress
+from ztts_eval.pipeline.results import RunPaths, SampleRow, is_reference, log, write_run
+from ztts_eval.pipeline.run_metadata import environment, utc_now
+from ztts_eval.pipeline.scoring import corpus_scores, score_samples
+from ztts_eval.pipeline.validate import validate_manifest
+from ztts_eval.store import Store
+
+
+class RunError(RuntimeError):
+    """Stops the run before any work; the message says what to fix."""
+
+
+@dataclass
+class RunConfig:
+    model: str
+    suite: str
+    profile: str = "lite"
+    seeds: list[int] = field(default_factory=lambda: [0])
+    params: dict[str, Any] = field(default_factory=dict)
+    name: str | None = None
+    results_dir: Path = Path("results")
+    cache_dir: Path | None = None
+    force: frozenset[str] = frozenset()  # "generate", "score", or metric names
+    retry_failed: bool = False
+    metrics: list[str] | None = None  # overrides the profile's list
+    metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
+    argv: list[str] | None = None
+
+
+@dataclass
+class RunOutcome:
+    paths: RunPaths
+    summary: list[dict[str, Any]]
+    stages: dict[str, StageStats]
+
+    @property
+    def out_dir(self) -> Path:
+        return self.paths.dir
+
+
+def _log(paths: RunPaths, message: str) -> None:
+    log(paths, message, utc_now())
+
+
+def _load_valid_manifest(suite: str) -> Manifest:
+    path = registry.suite_manifest(suite)
+    problems = validate_manifest(path)
+    if problems:
+        shown = "\n  ".join(str(p) for p in problems[:20])
+        more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise RunError(f"manifest {path} has {len(problems)} problem(s); fix them first:\n  {shown}{more}")
+    return load_manifest(path)
+
+
+def _score_inputs(manifest: Manifest, records: dict, store: Store, reference_system: bool) -> list[ScoreInput]:
+    items = {it.id: it for it in manifest.items}
+    inputs = []
+    for (item_id, seed), rec in records.items():
+        if rec["status"] != "ok":
+            continue
+        it = items[item_id]
+        # The recordings themselves (by the adapter's role, not its name) have a same-speaker prompt
+        # only where the suite pairs speakers (docs/decisions.md §1).
+        same_speaker = not reference_system or it.speaker_id is not None
+        inputs.append(
+            ScoreInput(
+                key=f"{item_id}#{seed}",
+                item_id=item_id,
+                seed=seed,
+                language=it.language,
+                subset=it.subset,
+                text=it.text,
+                audio_path=store.audio_path(rec["audio_sha256"]),
+                audio_sha256=rec["audio_sha256"],
+                prompt_path=manifest.prompt_path(it) if same_speaker else None,
+                prompt_sha256=it.prompt_sha256 if same_speaker else None,
+            )
+        )
+    return inputs
+
+
+def _reference_inputs(manifest: Manifest) -> list[ScoreInput]:
+    """The suite's real recordings: the reference set of whole-set metrics."""
+    return [
+        ScoreInput(
+            key=f"ref:{it.id}",
+            item_id=it.id,
+            seed=0,
+            language=it.language,
+            subset=it.subset,
+            text=it.text,
+            audio_path=manifest.reference_path(it),
+            audio_sha256=it.reference_sha256,
+            prompt_path=None,
+            prompt_sha256=None,
+        )
+        for it in manifest.items
+        if it.reference_audio
+    ]
+
+
+def _rows(
+    manifest: Manifest, seeds: list[int], records: dict, scores: dict, store: Store, system: str, results_dir: Path
+) -> list[SampleRow]:
+    rows: list[SampleRow] = []
+    for it in manifest.items:
+        for seed in seeds:
+            rec = records[(it.id, seed)]
+            key = f"{it.id}#{seed}"
+            diag = rec.get("diagnostics", {})
+            flags = sample_flags(rec, it.text, it.language)
+            row: SampleRow = {
+                "system": system,
+                "item_id": it.id,
+                "seed": seed,
+                "subset": it.subset,
+                "language": it.language,
+                "text": it.text,
+                "utmos_bin": it.utmos_bin,
+                "status": rec["status"],
+                "error": rec.get("error"),
+                "flags": flags,
+                "audio_sha256": rec.get("audio_sha256"),
+                "audio_path": os.path.relpath(store.audio_path(rec["audio_sha256"]), results_dir)
+                if rec["status"] == "ok"
+                else None,
+                "duration_s": diag.get("duration_s"),
+                "latency_s": diag.get("latency_s"),
+                "eos_reached": diag.get("eos_reached"),
+                "scores": {name: values[key] for name, values in scores.items() if key in values},
+            }
+            rows.append(row)
+    return rows
+
+
+def run_evaluation(cfg: RunConfig) -> RunOutcome:
+    t_start = time.perf_counter()
+    started = utc_now()
+    manifest = _load_valid_manifest(cfg.suite)
+    suite_name = manifest.items[0].suite
+    if cfg.metrics:
+        metric_names = registry.resolve_quality(cfg.metrics, cfg.metric_params)
+    else:
+        metric_names = registry.profile_metrics(cfg.profile, cfg.metric_params)
+    unknown = set(cfg.metric_params) - set(metric_names)
+    if unknown:
+        raise RunError(f"--metric-param names metric(s) not in this run: {', '.join(sorted(unknown))}")
+    metrics: list[Metric] = [registry.metric_class(n)(**cfg.metric_params.get(n, {})) for n in metric_names]
+    for m in metrics:
+        m.preflight()
+    adapter = registry.adapter_class(cfg.model)(**cfg.params)
+    adapter.load()
+    system = cfg.name or cfg.model
+    paths = RunPaths(Path(cfg.results_dir), suite_name, system, cfg.profile)
+    seeds = seeds_for(cfg.seeds, metrics)
+    if seeds != cfg.seeds:
+        _log(paths, f"seeds {cfg.seeds} -> {seeds}: a metric compares several generations per item")
+        cfg.seeds = seeds
+    store = Store(cfg.cache_dir or Path(cfg.results_dir) / ".cache")
+    stages: dict[str, StageStats] = {}
+    try:
+        requests = build_requests(manifest, cfg.seeds, cfg.params)
+        shas = {it.id: (it.prompt_sha256, it.reference_sha256) for it in manifest.items}
+        with Progress(len(requests), f"generate {system}") as bar:
+            records, stages["generate"] = generate(
+                adapter, requests, shas, store, force="generate" in cfg.force, retry_failed=cfg.retry_failed, progress=bar.update
+            )
+        st = stages["generate"]
+        _log(paths, f"generate {system}: {st.computed} computed, {st.cached} cached, {st.wall_s:.1f}s")
+        inputs = _score_inputs(manifest, records, store, is_reference(adapter.group))
+        scores: dict[str, dict[str, Any]] = {}
+        corpus: dict[str, dict] = {}
+        for m in metrics:
+            force = bool({"score", m.info.name} & cfg.force)
+            if isinstance(m, CorpusMetric):
+                corpus[m.info.name], st = corpus_scores(m, inputs, _reference_inputs(manifest), store, force=force)
+            else:
+                with Progress(len(inputs), f"score {m.info.name}") as bar:
+                    scores[m.info.name], st = score_samples(m, inputs, store, force=force, progress=bar.update)
+            stages[f"score:{m.info.name}"] = st
+            extra = "".join(f", {k} {v}" for k, v in st.extra.items())
+            _log(paths, f"score {m.info.name}: {st.computed} computed, {st.cached} cached{extra}, {st.wall_s:.1f}s")
+        rows = _rows(manifest, cfg.seeds, records, scores, store, system, Path(cfg.results_dir))
+        summary = summarize(rows, [m.info for m in metrics], corpus)
+        caps = adapter.capabilities
+        head = {"system": system, "model": cfg.model, "suite": suite_name, "profile": cfg.profile, "seeds": cfg.seeds}
+        meta = {
+            **head,
+            "argv": cfg.argv,
+            "params": cfg.params,
+            "metric_params": cfg.metric_params,
+            "force": sorted(cfg.force),
+            "retry_failed": cfg.retry_failed,
+            "manifest": {"path": str(manifest.path), "sha256": manifest.sha256, "rows": len(manifest.items)},
+            "adapter": {"fingerprint": adapter.fingerprint(), "capabilities": _caps_json(caps)},
+            "metrics": {m.info.name: m.fingerprint() for m in metrics},
+            "environment": environment(registry.REPO_ROOT),
+            "started": started,
+            "finished": utc_now(),
+            "stages": {k: vars(v) for k, v in stages.items()},
+            "wall_s": time.perf_counter() - t_start,
+        }
+        write_run(
+            paths,
+            rows,
+            {
+                **head,
+                "zero_shot_cloning": caps.zero_shot_cloning,
+                "group": adapter.group,
+                "published_name": adapter.published_name,
+                "manifest_sha256": manifest.sha256,
+                "metrics": [m.info.to_json() for m in metrics],
+                "groups": summary,
+            },
+            meta,
+        )
+    finally:
+        adapter.close()
+        store.close()
+    return RunOutcome(paths=paths, summary=summary, stages=stages)
+
+
+def seeds_for(seeds: list[int], metrics: list[Metric]) -> list[int]:
+    """Extend the seed list when a metric (DS-WED) needs N generations per item."""
+    needed = max((m.generations_per_item() for m in metrics), default=1)
+    out = list(seeds)
+    candidate = 0
+    while len(out) < needed:
+        if candidate not in out:
+            out.append(candidate)
+        candidate += 1
+    return out
+
+
+def _caps_json(caps) -> dict[str, Any]:
+    d = dict(vars(caps))
+    d["languages"] = sorted(caps.languages) if caps.languages is not None else None
+    return d

@@ -1,0 +1,168 @@
+"""Scoring stage, metric-major: one metric's model is loaded at a time, over every sample.
+
+Scores are cached by (metric fingerprint, audio hash, text/language/prompt), so adding a system
+or a metric costs only the new work. A metric that throws on a batch is retried item by item, and
+an item that still throws becomes an error row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from ztts_eval.metrics.base import ERROR, CorpusMetric, Metric, SampleMetric, ScoreInput, error_row
+from ztts_eval.pipeline.generation import StageStats
+from ztts_eval.store import Store, score_key
+
+
+def _input_key(metric: Metric, inp: ScoreInput, fp: dict) -> str:
+    # Only the inputs the metric declares enter the key: a text fix does not re-run a MOS model.
+    needs = metric.info.inputs
+    return score_key(
+        fp,
+        inp.audio_sha256,
+        {
+            "text": inp.text if "text" in needs else None,
+            "language": inp.language,
+            "prompt": inp.prompt_sha256 if "prompt" in needs else None,
+        },
+    )
+
+
+def _guarded(fn: Callable[[list[ScoreInput]], list[Any]], batch: list[ScoreInput], on_error: Callable[[str], Any]) -> list[Any]:
+    """Run a batch; if it throws, retry item by item so only the failing item becomes an error."""
+    try:
+        out = fn(batch)
+        if len(out) != len(batch):
+            raise RuntimeError(f"metric returned {len(out)} rows for {len(batch)} inputs")
+        return out
+    except Exception as exc:
+        if len(batch) == 1:
+            return [on_error(f"{type(exc).__name__}: {exc}")]
+    return [_guarded(fn, [inp], on_error)[0] for inp in batch]
+
+
+def cached_map(
+    metric: Metric,
+    inputs: list[ScoreInput],
+    store: Store,
+    fn: Callable[[list[ScoreInput]], list[Any]],
+    on_error: Callable[[str], Any],
+    *,
+    force: bool,
+    progress: Callable[[int], None] | None,
+) -> tuple[dict[str, Any], StageStats]:
+    """Apply `fn` to every input lacking a cached value; return {input key: value} and stats."""
+    t_start = time.perf_counter()
+    stats = StageStats()
+    fp = metric.fingerprint()
+    keyed = {inp.key: _input_key(metric, inp, fp) for inp in inputs}
+    cached = {} if force else store.get_many("scores", list(set(keyed.values())))
+    out: dict[str, Any] = {}
+    todo = []
+    for inp in inputs:
+        rec = cached.get(keyed[inp.key])
+        if rec is None:
+            todo.append(inp)
+        else:
+            out[inp.key] = rec["value"]
+            stats.cached += 1
+    metric.bind_store(store)  # metrics with their own intermediate cache (ASR transcripts, frames)
+    if todo:
+        t0 = time.perf_counter()
+        metric.setup()
+        stats.model_s += time.perf_counter() - t0
+        try:
+            size = max(1, metric.batch_size)
+            for i in range(0, len(todo), size):
+                batch = todo[i : i + size]
+                t0 = time.perf_counter()
+                values = _guarded(fn, batch, on_error)
+                stats.model_s += time.perf_counter() - t0
+                store.put_many("scores", {keyed[inp.key]: {"value": v} for inp, v in zip(batch, values)})
+                out.update({inp.key: v for inp, v in zip(batch, values)})
+                stats.computed += len(batch)
+                if progress:
+                    progress(len(batch))
+        finally:
+            metric.teardown()
+    stats.extra.update(metric.counters)
+    stats.wall_s = time.perf_counter() - t_start
+    return out, stats
+
+
+def score_samples(metric: SampleMetric, inputs, store, *, force=False, progress=None):
+    return cached_map(metric, inputs, store, metric.score_batch, error_row, force=force, progress=progress)
+
+
+def corpus_scores(
+    metric: CorpusMetric,
+    system_inputs: list[ScoreInput],
+    reference_inputs: list[ScoreInput],
+    store: Store,
+    *,
+    force: bool = False,
+) -> tuple[dict[tuple[str, str], dict[str, Any]], StageStats]:
+    """Per (subset, language) group: the metric computed against that group's reference set."""
+    t_start = time.perf_counter()
+
+    def feature_error(msg: str) -> dict[str, Any]:
+        return {"status": ERROR, "error": msg}
+
+    def wrapped(batch):
+        return [{"status": "ok", "feature": f} for f in metric.features(batch)]
+
+    needs_reference = "reference_set" in metric.info.inputs
+    # languages the metric does not run for are never extracted (they summarise as not covered)
+    system_inputs = [i for i in system_inputs if metric.covers(i.language)]
+    reference_inputs = [i for i in reference_inputs if needs_reference and metric.covers(i.language)]
+    sys_feats, stats = cached_map(metric, system_inputs, store, wrapped, feature_error, force=force, progress=None)
+    ref_feats, ref_stats = cached_map(metric, reference_inputs, store, wrapped, feature_error, force=force, progress=None)
+    stats.computed += ref_stats.computed
+    stats.cached += ref_stats.cached
+    stats.model_s += ref_stats.model_s
+    noise = None
+    extra_sets = metric.extra_sets(store)
+    if extra_sets:
+        flat = [inp for inputs in extra_sets.values() for inp in inputs]
+        extra_feats, extra_stats = cached_map(metric, flat, store, wrapped, feature_error, force=force, progress=None)
+        stats.computed += extra_stats.computed
+        stats.cached += extra_stats.cached
+        stats.model_s += extra_stats.model_s
+        noise = {}
+        for name, inputs in extra_sets.items():
+            for inp in inputs:
+                value = extra_feats[inp.key]
+                if value["status"] != "ok":
+                    raise RuntimeError(f"{name} clip {inp.key}: {value['error']}")
+                noise.setdefault(name, []).append(value["feature"])
+    groups: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: {"sys": [], "ref": [], "inputs": [], "errors": []})
+    for inputs, feats, side in ((system_inputs, sys_feats, "sys"), (reference_inputs, ref_feats, "ref")):
+        for inp in inputs:
+            value = feats[inp.key]
+            g = groups[(inp.subset, inp.language)]
+            if value["status"] == "ok":
+                g[side].append(value["feature"])
+                if side == "sys":
+                    g["inputs"].append(inp)
+            else:
+                g["errors"].append(f"{side}:{inp.key}: {value['error']}")
+    results = {}
+    t0 = time.perf_counter()
+    for group, g in groups.items():
+        res: dict[str, Any] = {"n_system": len(g["sys"]), "n_reference": len(g["ref"]), "errors": g["errors"]}
+        if not g["sys"] or (needs_reference and not g["ref"]):
+            res["status"] = "not_covered"
+            res["reason"] = "no system samples" if not g["sys"] else "no reference recordings in this group"
+        else:
+            try:
+                res.update(metric.compute(g["sys"], g["ref"], g["inputs"], noise))
+                res["status"] = "ok"
+            except Exception as exc:
+                res.update({"status": ERROR, "error": f"{type(exc).__name__}: {exc}"})
+        results[group] = res
+    stats.model_s += time.perf_counter() - t0
+    stats.wall_s = time.perf_counter() - t_start
+    return results, stats

@@ -1,0 +1,132 @@
+"""`ztts-eval validate`: list every problem in a manifest, each with its line number.
+
+A run that silently skips a broken item biases its score (seed-tts-eval's `run_wer.py` did this),
+so `run` refuses a manifest with any problem, and this module says exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ztts_eval.audio import AudioError, check_signal, read_audio
+from ztts_eval.hashing import sha256_bytes, sha256_file
+from ztts_eval.languages import LANGUAGES
+from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, sidecar_path
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int  # 1-based; 0 for whole-file problems (sidecar, checksum)
+    item_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" if self.line else "file"
+        who = f" [{self.item_id}]" if self.item_id else ""
+        return f"{where}{who}: {self.message}"
+
+
+def _audio_problems(root: Path, field: str, rel: str, expected_sha: str | None) -> list[str]:
+    if not isinstance(rel, str) or not rel:
+        return [f"{field}: must be a non-empty relative path"]
+    path = Path(rel)
+    if path.is_absolute():
+        return [f"{field}: absolute path {rel!r}; paths must be relative to the manifest's folder"]
+    resolved = (root / path).resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        return [f"{field}: path {rel!r} escapes the manifest's folder"]
+    if not resolved.is_file():
+        return [f"{field}: file not found: {rel}"]
+    problems = []
+    try:
+        audio = read_audio(resolved)
+    except AudioError as exc:
+        return [f"{field}: {exc}"]
+    bad = check_signal(audio.samples)
+    if bad:
+        problems.append(f"{field}: {bad}: {rel}")
+    if expected_sha is not None and sha256_file(resolved) != expected_sha:
+        problems.append(f"{field}: sha256 mismatch for {rel} (file changed since the manifest was built)")
+    return problems
+
+
+def _item_problems(root: Path, item: Item) -> list[str]:
+    problems = []
+    if not isinstance(item.id, str) or not item.id.strip():
+        problems.append("id: must be a non-empty string")
+    if not isinstance(item.text, str) or not item.text.strip():
+        problems.append("text: empty text")
+    if item.language not in LANGUAGES:
+        problems.append(f"language: unknown language {item.language!r} (see ztts_eval/languages.py)")
+    if item.utmos_bin is not None and not isinstance(item.utmos_bin, int):
+        problems.append("utmos_bin: must be an integer")
+    if not isinstance(item.extra, dict):
+        problems.append("extra: must be an object")
+    problems += _audio_problems(root, "prompt_audio", item.prompt_audio, item.prompt_sha256)
+    if item.reference_audio is not None:
+        problems += _audio_problems(root, "reference_audio", item.reference_audio, item.reference_sha256)
+    return problems
+
+
+def _sidecar_problems(path: Path, data: bytes, rows: int) -> list[Problem]:
+    side = sidecar_path(path)
+    if not side.is_file():
+        return [Problem(0, None, f"sidecar {side.name} missing (write it with `ztts-eval validate --seal`)")]
+    try:
+        meta = json.loads(side.read_text())
+    except json.JSONDecodeError as exc:
+        return [Problem(0, None, f"sidecar {side.name} is not valid JSON ({exc})")]
+    problems = []
+    if meta.get("format_version") != FORMAT_VERSION:
+        problems.append(Problem(0, None, f"sidecar format_version {meta.get('format_version')!r} != {FORMAT_VERSION}"))
+    if meta.get("sha256") != sha256_bytes(data):
+        problems.append(Problem(0, None, "checksum mismatch: manifest bytes differ from the sidecar's sha256"))
+    if meta.get("rows") != rows:
+        problems.append(Problem(0, None, f"row count mismatch: sidecar says {meta.get('rows')}, file has {rows}"))
+    return problems
+
+
+def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Problem]:
+    path = Path(path)
+    if not path.is_file():
+        return [Problem(0, None, f"manifest not found: {path}")]
+    data = path.read_bytes()
+    root = path.parent
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    rows = 0
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [Problem(0, None, f"not UTF-8 ({exc})")]
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        rows += 1
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem(lineno, None, f"unparsable JSON ({exc.msg} at column {exc.colno})"))
+            continue
+        if not isinstance(obj, dict):
+            problems.append(Problem(lineno, None, "line is not a JSON object"))
+            continue
+        item_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+        try:
+            item = Item.from_json(obj)
+        except (ValueError, TypeError) as exc:
+            problems.append(Problem(lineno, item_id, str(exc)))
+            continue
+        if item_id is not None:
+            if item_id in seen:
+                problems.append(Problem(lineno, item_id, f"duplicate id (first on line {seen[item_id]})"))
+            else:
+                seen[item_id] = lineno
+        problems += [Problem(lineno, item_id, msg) for msg in _item_problems(root, item)]
+    if rows == 0:
+        problems.append(Problem(0, None, "manifest has no items"))
+    if check_sidecar:
+        problems += _sidecar_problems(path, data, rows)
+    return problems

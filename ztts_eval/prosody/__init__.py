@@ -1,1 +1,0 @@
-"""Prosody features for TTSDS2 and DS-WED: one module per feature extractor."""
