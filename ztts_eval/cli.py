@@ -38,6 +38,42 @@ def _metric_param(text: str) -> tuple[str, str, str]:
     return metric, key, value
 
 
+def _add_include(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--include",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="load adapters/metrics from a Python file or a folder of *.py files, without packaging (repeatable)",
+    )
+
+
+def _load_includes(args: argparse.Namespace) -> None:
+    from ztts_eval import registry
+
+    for path in getattr(args, "include", None) or []:
+        added = registry.include(path)
+        print(f"included {path}: adapters {added['adapters'] or '-'}, metrics {added['metrics'] or '-'}", file=sys.stderr)
+
+
+def _report_suite(suite: str) -> str:
+    """`report --suite` takes what `run --suite` takes: a registered name, or a manifest path whose
+    items name the suite (the results folder is keyed by that name, not by the path)."""
+    from ztts_eval.registry import SUITES, suite_manifest
+
+    if suite in SUITES or not (suite.endswith(".jsonl") or Path(suite).is_file()):
+        return suite
+    import json
+
+    path = suite_manifest(suite)
+    try:
+        with open(path, encoding="utf-8") as f:
+            first = next((line for line in f if line.strip()), "")
+        return str(json.loads(first)["suite"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FileNotFoundError(f"--suite {suite}: cannot read the suite name from the manifest ({exc})") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ztts-eval", description="Reproducible TTS evaluation (ZTTS1-Eval and more).")
     sub = p.add_subparsers(dest="command", required=True)
@@ -62,12 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
     r.add_argument("--retry-failed", action="store_true", help="re-attempt items whose generation failed")
     r.add_argument("--no-report", action="store_true", help="do not print the leaderboard at the end")
+    _add_include(r)
 
     rep = sub.add_parser("report", help="print and write the leaderboard (Markdown + CSV) for a suite")
     rep.add_argument("--suite", default="demo")
     rep.add_argument("--profile", default="lite")
     rep.add_argument("--results", type=Path, default=Path("results"))
     rep.add_argument("--html", action="store_true", help="also write a self-contained HTML report (needs the 'report' extra)")
+    _add_include(rep)
 
     v = sub.add_parser("validate", help="list every problem in a manifest (exit 1 if any)")
     v.add_argument("manifest", help="suite name or manifest path")
@@ -89,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--write-baseline", type=Path, metavar="RUN", help="bundle a run folder as a baseline file")
     g.add_argument("--output", type=Path, help="where --calibrate / --write-baseline write (default: stdout / required)")
 
-    sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
+    _add_include(sub.add_parser("ls", help="list adapters, metrics, profiles and suites"))
     e = sub.add_parser("env", help="create isolated environments for adapters with conflicting pins")
     e.add_argument("action", choices=("create", "ls"))
     e.add_argument("name", nargs="?", help="environment name (see `ztts-eval env ls`)")
@@ -147,6 +185,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ztts_eval.report.leaderboard import write_report
 
     try:
+        args.suite = _report_suite(args.suite)
         paths = write_report(args.results, args.suite, args.profile)
     except FileNotFoundError as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
@@ -274,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_manifests.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
+    from ztts_eval.registry import RegistryError
+
+    try:
+        _load_includes(args)
+    except RegistryError as exc:
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        return 2
     return handler(args)
 
 

@@ -27,6 +27,7 @@ ADAPTERS: dict[str, str] = {
     "zonos-v0.1": "model_adapters.workers.zonos_v01:ZonosV01Adapter",
     "zonos2": "model_adapters.zonos2.adapter:Zonos2Adapter",
     "zonos2-server": "model_adapters.zonos2.server_client:Zonos2ServerAdapter",
+    "audio": "model_adapters.existing_audio:ExistingAudioAdapter",
 }
 
 METRICS: dict[str, str] = {
@@ -60,8 +61,60 @@ class RegistryError(LookupError):
     pass
 
 
+# Filled by include(): names from Python files loaded with --include, checked before entry points.
+INCLUDED: dict[str, dict[str, str]] = {"ztts_eval.adapters": {}, "ztts_eval.metrics": {}}
+
+
+def include(path: str | Path) -> dict[str, list[str]]:
+    """Load adapters/metrics from a Python file (or every *.py in a folder) without packaging it.
+
+    Like lm-eval's --include_path: each module is imported under a private name, and every Adapter
+    subclass (by its `name`) and Metric subclass (by `info.name`) defined in it is registered.
+    Returns {"adapters": [...], "metrics": [...]}; a name that would shadow a built-in is an error.
+    """
+    import hashlib
+    import importlib.util
+    import sys
+
+    from model_adapters.base import Adapter
+    from ztts_eval.metrics.base import Metric
+
+    root = Path(path)
+    files = sorted(root.glob("*.py")) if root.is_dir() else [root]
+    if not root.exists() or not files:
+        raise RegistryError(f"--include {path}: no such Python file or folder with *.py files")
+    added: dict[str, list[str]] = {"adapters": [], "metrics": []}
+    for file in files:
+        resolved = file.resolve()
+        mod_name = f"ztts_eval_include_{file.stem}_{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
+        if mod_name not in sys.modules:
+            spec = importlib.util.spec_from_file_location(mod_name, resolved)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[mod_name] = module
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                del sys.modules[mod_name]
+                raise RegistryError(f"--include {file}: import failed ({type(exc).__name__}: {exc})") from None
+        module = sys.modules[mod_name]
+        for attr, obj in vars(module).items():
+            if not isinstance(obj, type) or obj.__module__ != mod_name or getattr(obj, "__abstractmethods__", None):
+                continue
+            if issubclass(obj, Adapter):
+                kind, group, builtin, name = "adapters", "ztts_eval.adapters", ADAPTERS, obj.name
+            elif issubclass(obj, Metric) and getattr(obj, "info", None) is not None:
+                kind, group, builtin, name = "metrics", "ztts_eval.metrics", METRICS, obj.info.name
+            else:
+                continue
+            if name in builtin:
+                raise RegistryError(f"--include {file}: {attr} is named {name!r}, which a built-in already uses; rename it")
+            INCLUDED[group][name] = f"{mod_name}:{attr}"
+            added[kind].append(name)
+    return added
+
+
 def _with_plugins(builtin: dict[str, str], group: str) -> dict[str, str]:
-    table = dict(builtin)
+    table = {**builtin, **INCLUDED.get(group, {})}
     for ep in entry_points(group=group):
         table.setdefault(ep.name, ep.value)
     return table

@@ -24,8 +24,9 @@ def add_parser(sub: argparse._SubParsersAction, metric_param: Callable[[str], tu
     b.add_argument("--out", type=Path, required=True, help="output folder (manifest, audio, lock, report)")
     b.add_argument("--recipe", type=Path, help="recipe JSON (default: manifests/<suite>.json)")
     b.add_argument("--source", help="ztts1-clean: local FLEURS-R folder, or hf://google/fleurs-r@<commit>")
-    b.add_argument("--metadata", type=Path, help="ztts1-itw: folder with utterances.jsonl")
-    b.add_argument("--audio", type=Path, help="ztts1-itw: folder the metadata's audio paths are relative to")
+    b.add_argument("--metadata", type=Path, help="ztts1-itw: the release's meta/ folder (<spk>/<video>/<utt>.txt)")
+    b.add_argument("--audio", type=Path, help="ztts1-itw: cropper_audio.py's output folder (<spk>/<video>/<utt>.wav)")
+    b.add_argument("--transcripts", type=Path, help="ztts1-itw: TSV with header utt, language, text")
     b.add_argument("--quality", default="utmos22", help="ztts1-itw: MOS metric that bins prompts (default utmos22)")
     b.add_argument("--metric-param", type=metric_param, action="append", default=[], help="METRIC.KEY=VALUE for --quality")
     i = msub.add_parser("import", help="import a Seed-TTS-Eval (meta.lst) or CV3-Eval (Kaldi-style) test set")
@@ -73,8 +74,10 @@ def run(args: argparse.Namespace) -> int:
                     raise builders.BuildError("ztts1-clean needs --source (a FLEURS-R folder or hf://google/fleurs-r@<commit>)")
                 result = builders.build_ztts1_clean(args.source, args.out, recipe)
             else:
-                if not (args.metadata and args.audio):
-                    raise builders.BuildError("ztts1-itw needs --metadata DIR and --audio DIR (see manifests/README.md)")
+                if not (args.metadata and args.audio and args.transcripts):
+                    raise builders.BuildError(
+                        "ztts1-itw needs --metadata META_DIR, --audio CROPPED_DIR and --transcripts TSV (see manifests/README.md)"
+                    )
                 params: dict[str, str] = {}
                 for metric, key, value in args.metric_param:
                     if metric != args.quality:
@@ -83,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
                         )
                     params[key] = value
                 score, score_name = quality_scorer(args.quality, params)
-                result = builders.build_ztts1_itw(args.metadata, args.audio, args.out, recipe, score, score_name=score_name)
+                result = builders.build_ztts1_itw(
+                    args.metadata, args.audio, args.transcripts, args.out, recipe, score, score_name=score_name
+                )
     except (builders.BuildError, MetricSetupError, RegistryError, ValueError, OSError) as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2

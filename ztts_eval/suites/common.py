@@ -230,11 +230,8 @@ def finish(
     """Write manifest + sidecar, lock file and drop report; refuse to return an invalid manifest."""
     import soundfile as sf
 
-    if not items:
-        raise BuildError(f"{builder}: no items could be built (see {out_dir / REPORT_NAME})")
-    manifest = write_manifest(out_dir / MANIFEST_NAME, items, str(recipe.get("manifest_version", "1")))
     counts = dict(sorted(Counter(group_label(it.subset, it.language) for it in items).items()))
-    _dump(
+    _dump(  # written first, so a build where nothing survives still says why
         out_dir / REPORT_NAME,
         {
             "suite": recipe.get("suite"),
@@ -245,6 +242,10 @@ def finish(
             **drops.to_json(int(recipe.get("max_listed_drops_per_reason", 1000))),
         },
     )
+    if not items:
+        top = ", ".join(f"{k} {v}" for k, v in sorted(Counter(d.reason for d in drops.items).items()))
+        raise BuildError(f"{builder}: no items could be built ({top or 'nothing listed'}; see {out_dir / REPORT_NAME})")
+    manifest = write_manifest(out_dir / MANIFEST_NAME, items, str(recipe.get("manifest_version", "1")))
     problems = validate_manifest(manifest)  # also catches duplicate ids
     if problems:
         raise BuildError(f"{manifest}: built manifest fails validation: {'; '.join(map(str, problems[:10]))}")

@@ -9,9 +9,14 @@ recording of that sentence becomes the reference. FLEURS has no speaker ids, so 
 "–" (docs/decisions.md §1). The hard_en/hard_zh subsets come from a documented text rule
 (`hardness`) or a user-supplied list; see manifests/README.md.
 
-Sources: a local copy in the hub's layout (`data/{locale}/{split}.tsv` + `audio/{split}/` or
-`audio/{split}.tar.gz`), or the hub id at a pinned commit through `datasets` with
-`Audio(decode=False)` (bytes are written out and read by soundfile; torchcodec is never used).
+Sources, through one reader: a local copy of the dataset repo, or the hub id at the recipe's pinned
+commit fetched with `huggingface_hub.snapshot_download` (only the needed locales and splits).
+The repo `google/fleurs-r` holds only `data/` (no loading script, no configs): per locale
+`data/<locale>/{train,dev,test}.tsv` (the 7 FLEURS columns: id, file name, raw transcription,
+normalized transcription, characters, num_samples, gender) and `data/<locale>/audio/<split>.tar.gz`
+whose members are matched to the TSV by base name, as FLEURS' own loader does (hub file listing at
+c621c0b7b569dcebcd50273a187a35d1a1fc895f; FLEURS `fleurs.py` `_get_data`/`_generate_examples`).
+A local copy may also hold the archives unpacked as `audio/<split>/`.
 """
 
 from __future__ import annotations
@@ -147,52 +152,30 @@ def _load_split(root: Path, locale: str, split: str, lang: str, tmp: Path, drops
     return recs
 
 
-def _materialize_hub(
-    dataset_id: str, revision: str, recipe: dict[str, Any], root: Path, load_dataset: Callable[..., Any] | None
-) -> None:
-    """Write the hub rows into the on-disk layout, so one reader serves both sources."""
-    if load_dataset is None:
+def hub_patterns(locales: list[str], splits: list[str]) -> list[str]:
+    """The files one build needs from the hub repo: each locale's split TSVs and audio archives."""
+    return [f"data/{loc}/{name}" for loc in locales for sp in splits for name in (f"{sp}.tsv", f"audio/{sp}.tar.gz")]
+
+
+def _snapshot(repo: str, revision: str, recipe: dict[str, Any], snapshot_download: Callable[..., Any] | None) -> Path:
+    """Download (or reuse from the HF cache) the needed files at `revision`; return the `data/` folder."""
+    if snapshot_download is None:
         try:
-            from datasets import load_dataset
+            from huggingface_hub import snapshot_download
         except ImportError:
             raise BuildError(
-                "the hub route needs `datasets` (pip install -e '.[data]'), or download "
-                f"{dataset_id} at {revision} and pass the folder"
+                f"the hub route needs huggingface_hub (pip install -e '.[data]'), or download {repo} at {revision} "
+                "and pass the folder"
             ) from None
-    hub_splits, kwargs = (recipe.get("dataset", {}).get(k, {}) for k in ("hub_splits", "hub_load_kwargs"))
-    for locale in need(recipe, "locales"):
-        for split in recipe.get("splits", ["test", "dev"]):
-            try:
-                ds = load_dataset(dataset_id, locale, split=hub_splits.get(split, split), revision=revision, **kwargs)
-                if hasattr(ds, "cast_column"):
-                    from datasets import Audio
-
-                    ds = ds.cast_column("audio", Audio(decode=False))  # raw bytes; no torchcodec
-            except Exception as exc:
-                raise BuildError(f"{dataset_id}@{revision} {locale}/{split}: could not load ({exc})") from None
-            adir = root / locale / "audio" / split
-            adir.mkdir(parents=True, exist_ok=True)
-            gender = getattr(getattr(ds, "features", {}).get("gender"), "int2str", str)  # ClassLabel id -> name
-            lines = []
-            for i, row in enumerate(ds):
-                audio = row.get("audio") or {}
-                name = Path(str(audio.get("path") or row.get("path") or f"row{i}.wav")).name
-                name = f"row{i}_{name}" if (adir / name).exists() else name  # never overwrite a sibling
-                if audio.get("bytes") is not None:
-                    (adir / name).write_bytes(audio["bytes"])
-                elif audio.get("path") and Path(audio["path"]).is_file():
-                    shutil.copyfile(audio["path"], adir / name)  # left missing otherwise: dropped, reported
-                cells = [
-                    row.get("id", ""),
-                    name,
-                    row.get("raw_transcription", ""),
-                    row.get("transcription", ""),
-                    "",
-                    row.get("num_samples", ""),
-                    gender(row["gender"]) if "gender" in row else "",
-                ]
-                lines.append("\t".join(re.sub(r"\s+", " ", str(c)).strip() for c in cells))
-            (root / locale / f"{split}.tsv").write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+    patterns = hub_patterns(list(need(recipe, "locales")), list(recipe.get("splits", ["test", "dev"])))
+    try:
+        folder = snapshot_download(repo_id=repo, repo_type="dataset", revision=revision, allow_patterns=patterns)
+    except Exception as exc:  # network, auth, offline cache miss: one line with the way out
+        raise BuildError(
+            f"{repo}@{revision}: download failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); "
+            "check the network or HF_HUB_OFFLINE, or download the repo and pass its folder"
+        ) from None
+    return Path(folder) / "data"
 
 
 def build_ztts1_clean(
@@ -201,7 +184,7 @@ def build_ztts1_clean(
     recipe: dict[str, Any],
     *,
     revision: str | None = None,
-    load_dataset: Callable[..., Any] | None = None,
+    snapshot_download: Callable[..., Any] | None = None,
 ) -> BuildResult:
     """Build ZTTS1-Clean into `out_dir` from a local FLEURS-R copy or `hf://<id>[@<commit>]`."""
     dataset = recipe.get("dataset", {})
@@ -209,27 +192,31 @@ def build_ztts1_clean(
         if lang not in LANGUAGES:
             raise BuildError(f"recipe: locale {locale} maps to unknown language {lang!r}")
     text, out_dir = str(source), Path(out_dir)
-    with tempfile.TemporaryDirectory(prefix="ztts-fleurs-r-") as tmp:
-        if not text.startswith("hf://") and Path(source).is_dir():
-            root = Path(source) / "data" if (Path(source) / "data").is_dir() else Path(source)
-            info: dict[str, Any] = {"kind": "local", "dataset_id": dataset.get("id"), "name": Path(source).resolve().name}
-            prepare_out_dir(out_dir)
-        elif text.startswith("hf://") or text == dataset.get("id"):
-            repo, _, rev = text.removeprefix("hf://").partition("@")
-            rev = revision or rev or dataset.get("revision") or ""
-            if not re.fullmatch(r"[0-9a-f]{40}", rev):
-                raise BuildError(
-                    f"{repo}: the hub route needs a pinned 40-hex commit (got {rev!r}); set dataset.revision "
-                    "in the recipe or pass revision="
-                )
-            prepare_out_dir(out_dir)
-            root, info = Path(tmp) / "hub", {"kind": "hub", "dataset_id": repo, "revision": rev}
-            _materialize_hub(repo, rev, recipe, root, load_dataset)
-        else:
+    if not text.startswith("hf://") and Path(source).is_dir():
+        root = Path(source) / "data" if (Path(source) / "data").is_dir() else Path(source)
+        info: dict[str, Any] = {"kind": "local", "dataset_id": dataset.get("id"), "name": Path(source).resolve().name}
+    elif text.startswith("hf://") or text == dataset.get("id"):
+        repo, _, rev = text.removeprefix("hf://").partition("@")
+        rev = revision or rev or dataset.get("revision") or ""
+        if not re.fullmatch(r"[0-9a-f]{40}", rev):
             raise BuildError(
-                f"{source}: not a FLEURS-R folder (data/<locale>/<split>.tsv) and not the hub id "
-                f"{dataset.get('id')!r} / hf://<id>@<commit>"
+                f"{repo}: the hub route needs a pinned 40-hex commit (got {rev!r}); set dataset.revision "
+                "in the recipe or pass hf://<id>@<commit>"
             )
+        root = _snapshot(repo, rev, recipe, snapshot_download)
+        info = {
+            "kind": "hub",
+            "dataset_id": repo,
+            "revision": rev,
+            "allow_patterns": hub_patterns(list(recipe["locales"]), list(recipe.get("splits", ["test", "dev"]))),
+        }
+    else:
+        raise BuildError(
+            f"{source}: not a FLEURS-R folder (data/<locale>/<split>.tsv) and not the hub id "
+            f"{dataset.get('id')!r} / hf://<id>@<commit>"
+        )
+    prepare_out_dir(out_dir)
+    with tempfile.TemporaryDirectory(prefix="ztts-fleurs-r-") as tmp:
         return _build(root, Path(tmp), out_dir, recipe, info)
 
 

@@ -3,18 +3,21 @@
 The report's in-the-wild set draws 1,618 clips over 17 languages "across 10 uniform bins spanning
 UTMOS 1–4" (manifests/README.md). Quality strata matter because a model's cloning quality depends
 on prompt quality; uniform bins stop clean clips from dominating. Each item pairs a prompt with a
-*second* utterance of the same speaker: its Whisper transcript is the target text and its audio
-the reference, which gives the ground-truth row a real same-speaker similarity (docs/decisions.md §1).
+*second* utterance of the same speaker: its transcript is the target text and its audio the
+reference, which gives the ground-truth row a real same-speaker similarity (docs/decisions.md §1).
 
-VoxBlink2 ships metadata only (timestamps, speaker tags, Whisper ASR); the user downloads and
-crops the audio and writes one JSON line per utterance (layout in manifests/README.md). The
-quality predictor is injected as `score(path) -> float`, so tests pass a deterministic function
+Inputs, as the release and its official scripts lay them out (VoxBlink2/ScriptsForVoxBlink2 README
+and `cropper_audio.py`): the release's `meta/<spk>/<video>/<utt>.txt` timestamp files (the cropper
+reads the first frame from line 8 and the last from the final line, first tab-separated field, at
+25 frames/s), and the cropper's output `<out>/<spk>/<video>/<utt>.wav`. Transcripts and languages
+are not in `meta/`: the release ships Whisper annotations separately (`asr_res/<spk>/…`, format not
+documented publicly), so the user provides one table (TRANSCRIPTS_HEADER, manifests/README.md).
+The quality predictor is injected as `score(path) -> float`, so tests pass a deterministic function
 and the CLI a real MOS model; its name is recorded with every score.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -39,7 +42,8 @@ from ztts_eval.suites.common import (
     safe_name,
 )
 
-REQUIRED = ("utt_id", "speaker", "language", "text", "audio")
+TRANSCRIPTS_HEADER = ("utt", "language", "text")  # TSV, UTF-8; utt = <spk>/<video>/<utt> as in meta/
+FPS = 25  # VoxBlink2 timestamps are video frames at 25 frames/s (cropper_audio.py: frame2second)
 LICENSE = "CC-BY-NC-SA-4.0 (VoxBlink2 annotations); audio rights remain with the YouTube uploaders"
 
 
@@ -57,54 +61,62 @@ class Utt:
     end: float | None
 
 
-def _read_metadata(path: Path, audio_dir: Path, counts: dict[str, int], drops: DropLog) -> tuple[list[Utt], Counter]:
+def read_timestamps(path: Path) -> tuple[float, float]:
+    """(start, end) seconds of one `meta/<spk>/<video>/<utt>.txt`, read as the official cropper does."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if len(lines) < 8:
+        raise ValueError(f"{len(lines)} line(s); frames start on line 8")
+    first, last = (int(line.strip().split("\t")[0]) for line in (lines[7], lines[-1]))
+    if last < first:
+        raise ValueError(f"last frame {last} before first frame {first}")
+    return first / FPS, last / FPS
+
+
+def _read_release(
+    meta_dir: Path, audio_dir: Path, table: Path, counts: dict[str, int], drops: DropLog
+) -> tuple[list[Utt], Counter]:
+    """One Utt per transcript row whose timestamps and cropped audio exist; every other row dropped."""
+    rows = table.read_text(encoding="utf-8").splitlines()
+    header = tuple(c.strip() for c in rows[0].split("\t")) if rows else ()
+    if header[:3] != TRANSCRIPTS_HEADER:
+        raise BuildError(
+            f"{table}: first line must be the header {chr(9).join(TRANSCRIPTS_HEADER)!r} (tab-separated), got {header!r}"
+        )
     utts, seen, out_of_scope = [], set(), Counter()
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for lineno, line in enumerate(rows[1:], start=2):
         if not line.strip():
             continue
-        where = f"{path.name}:{lineno}"
-        try:
-            obj = json.loads(line)
-            bad = [k for k in REQUIRED if not isinstance(obj.get(k), str)]
-        except (json.JSONDecodeError, AttributeError) as exc:
-            obj, bad = None, [f"unparsable ({exc})"]
-        if bad:
-            drops.add(where, "metadata_malformed", f"missing or non-string field(s): {', '.join(bad)}")
+        cols, where = line.split("\t"), f"{table.name}:{lineno}"
+        uid = cols[0].strip()
+        parts = uid.split("/")
+        if len(cols) < 3 or len(parts) != 3 or not all(parts) or ".." in parts:
+            drops.add(where, "transcript_malformed", "expected <spk>/<video>/<utt><TAB>language<TAB>text")
             continue
-        lang = obj["language"]
+        lang, text = cols[1].strip(), cols[2].strip()
         if lang not in counts:
             out_of_scope[lang] += 1  # not an error: a language the recipe does not ask for
             continue
-        uid = obj["utt_id"]
         if uid in seen:
             drops.add(uid, "duplicate_utt", where, lang)
             continue
         seen.add(uid)
-        rel = Path(obj["audio"])
-        if rel.is_absolute() or ".." in rel.parts:
-            drops.add(uid, "metadata_malformed", f"{where}: audio must be relative to the audio folder", lang)
-            continue
-        if not obj["text"].strip():
+        if not text:
             drops.add(uid, "text_empty", where, lang)
             continue
-        duration, reason = probe_audio(audio_dir / rel)
-        if reason:
-            drops.add(uid, reason, f"{where}: {obj['audio']}", lang)
+        stamps = meta_dir / f"{uid}.txt"
+        if not stamps.is_file():
+            drops.add(uid, "timestamps_missing", f"{where}: no meta/{uid}.txt", lang)
             continue
-        utts.append(
-            Utt(
-                uid,
-                obj["speaker"],
-                lang,
-                obj["text"].strip(),
-                obj["audio"],
-                audio_dir / rel,
-                duration,
-                str(obj.get("video", "")),
-                obj.get("start"),
-                obj.get("end"),
-            )
-        )
+        try:
+            start, end = read_timestamps(stamps)
+        except (ValueError, UnicodeDecodeError) as exc:
+            drops.add(uid, "timestamps_malformed", f"meta/{uid}.txt: {exc}", lang)
+            continue
+        duration, reason = probe_audio(audio_dir / f"{uid}.wav")
+        if reason:
+            drops.add(uid, reason, f"{where}: {uid}.wav (the cropper's output path)", lang)
+            continue
+        utts.append(Utt(uid, parts[0], lang, text, f"{uid}.wav", audio_dir / f"{uid}.wav", duration, parts[1], start, end))
     return utts, out_of_scope
 
 
@@ -143,21 +155,23 @@ def select_across_bins(by_bin: list[list[Utt]], count: int, max_per_speaker: int
 
 
 def build_ztts1_itw(
-    metadata_dir: Path,
+    meta_dir: Path,
     audio_dir: Path,
+    transcripts: Path,
     out_dir: Path,
     recipe: dict[str, Any],
     score: Callable[[Path], float],
     *,
     score_name: str | None = None,
 ) -> BuildResult:
-    """Build ZTTS1-ITW from a local VoxBlink2 metadata folder and audio folder into `out_dir`."""
-    metadata_dir, audio_dir, out_dir = Path(metadata_dir), Path(audio_dir), Path(out_dir)
-    meta_file = metadata_dir / recipe.get("dataset", {}).get("metadata_file", "utterances.jsonl")
-    if not meta_file.is_file():
-        raise BuildError(f"{meta_file}: VoxBlink2 metadata not found (one JSON object per utterance; see manifests/README.md)")
+    """Build ZTTS1-ITW from the release's `meta/`, the cropper's output folder and a transcript table."""
+    meta_dir, audio_dir, transcripts, out_dir = Path(meta_dir), Path(audio_dir), Path(transcripts), Path(out_dir)
+    if not meta_dir.is_dir():
+        raise BuildError(f"{meta_dir}: VoxBlink2 meta/ folder not found (the release's <spk>/<video>/<utt>.txt timestamps)")
     if not audio_dir.is_dir():
-        raise BuildError(f"{audio_dir}: VoxBlink2 audio folder not found")
+        raise BuildError(f"{audio_dir}: VoxBlink2 audio folder not found (cropper_audio.py --save_dir)")
+    if not transcripts.is_file():
+        raise BuildError(f"{transcripts}: transcript table not found (TSV utt, language, text; see manifests/README.md)")
     counts: dict[str, int] = {k: int(v) for k, v in need(recipe, "counts").items()}
     unknown = sorted(set(counts) - set(LANGUAGES))
     if unknown:
@@ -172,7 +186,7 @@ def build_ztts1_itw(
     per_speaker = int(recipe.get("max_prompts_per_speaker", 1))
     prepare_out_dir(out_dir)
     drops, writer = DropLog(), AudioWriter(out_dir, recipe.get("audio_format", "flac16"))
-    utts, out_of_scope = _read_metadata(meta_file, audio_dir, counts, drops)
+    utts, out_of_scope = _read_release(meta_dir, audio_dir, transcripts, counts, drops)
     by_speaker: dict[tuple[str, str], list[Utt]] = {}
     for u in utts:
         by_speaker.setdefault((u.language, u.speaker), []).append(u)
@@ -250,7 +264,7 @@ def build_ztts1_itw(
     source = {
         "kind": "local",
         "dataset_id": recipe.get("dataset", {}).get("id", "VoxBlink2"),
-        "metadata": file_fingerprint({meta_file.name: meta_file}),
+        "metadata": file_fingerprint({transcripts.name: transcripts}),
         "quality_model": model,
     }
     details = {
@@ -304,7 +318,7 @@ def _item(
         "utmos_clipped": round(score[1], 4),
         "utmos_bin_range": [round(edges[0], 4), round(edges[1], 4)],
         "quality_model": model,
-        "text_source": "Whisper ASR annotation (VoxBlink2); a pseudo-label, not a human transcript",
+        "text_source": "transcript table (VoxBlink2's Whisper annotations); a pseudo-label, not a human transcript",
     }
     return Item(
         id=id_,
