@@ -14,13 +14,35 @@ from ztts_eval.pipeline.validate import validate_manifest
 pytestmark = pytest.mark.slow
 
 
-def test_import_seedtts_and_cv3(tmp_path):
-    for layout, maker in (("seedtts", make_seedtts), ("cv3", make_cv3)):
-        src = maker(tmp_path / f"src-{layout}")
-        out = tmp_path / f"out-{layout}"
-        proc = run_cli("manifests", "import", layout, str(src), "--out", str(out))
-        assert "manifest:" in proc.stderr
-        assert validate_manifest(out / "manifest.jsonl") == []
+def test_import_cv3(tmp_path):
+    src = make_cv3(tmp_path / "CV3-Eval")
+    proc = run_cli("manifests", "import", "cv3", str(src / "data" / "zero_shot"), "--out", str(tmp_path / "out"))
+    assert "manifest:" in proc.stderr and validate_manifest(tmp_path / "out" / "manifest.jsonl") == []
+
+
+def test_import_seedtts_then_ground_truth_fills_its_row_and_report_takes_the_path(tmp_path):
+    """The acceptance path: import the release layout, run ground truth, report by manifest path."""
+    src = make_seedtts(tmp_path / "seedtts_testset")
+    out, results = tmp_path / "suite", tmp_path / "results"
+    run_cli("manifests", "import", "seedtts", str(src), "--out", str(out))
+    manifest = str(out / "manifest.jsonl")
+    common = ("--results", str(results), "--metrics", "f0_pyworld,f0_dist_pyworld", "--no-report")
+    run_cli("run", "--model", "ground-truth", "--suite", manifest, *common)
+    run_cli("run", "--model", "test-tone", "--suite", manifest, *common)
+    summary = json.loads((results / "seedtts-eval" / "ground-truth" / "lite" / "summary.json").read_text())
+    groups = {g["label"]: g for g in summary["groups"]}
+    assert (groups["en"]["n_ok"], groups["zh"]["n_ok"], groups["hard_zh"]["n_ok"]) == (2, 2, 0)
+    assert groups["hard_zh"]["n_unavailable"] == 2  # hardcase.lst ships no recordings: counted, not hidden
+    tone = json.loads((results / "seedtts-eval" / "test-tone" / "lite" / "summary.json").read_text())
+    assert {g["label"]: g["columns"]["f0_w1_pyworld"]["value"] is not None for g in tone["groups"]} == {
+        "en": True, "zh": True, "hard_zh": False,
+    }  # fmt: skip
+    proc = run_cli("report", "--suite", manifest, "--results", str(results))
+    assert (
+        "leaderboard-lite.md" in proc.stderr and "ground-truth" in (results / "seedtts-eval" / "leaderboard-lite.md").read_text()
+    )
+    missing = run_cli("report", "--suite", str(tmp_path / "nowhere.jsonl"), "--results", str(results), check=False)
+    assert missing.returncode == 2 and "cannot read the suite name" in missing.stderr
 
 
 def test_build_clean_then_run_the_suite(tmp_path):
@@ -48,7 +70,7 @@ def test_build_clean_then_run_the_suite(tmp_path):
 
 
 def test_build_itw_bins_with_a_registered_quality_metric(tmp_path):
-    make_voxblink2(tmp_path / "meta", tmp_path / "audio", {"en": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]})
+    make_voxblink2(tmp_path / "vb2", {"en": [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]})
     hub, weights = make_speechmos(tmp_path / "mos")
     recipe = tmp_path / "itw.json"
     recipe.write_text(json.dumps(itw_recipe({"en": 5})))
@@ -58,9 +80,11 @@ def test_build_itw_bins_with_a_registered_quality_metric(tmp_path):
         "build",
         "ztts1-itw",
         "--metadata",
-        str(tmp_path / "meta"),
+        str(tmp_path / "vb2" / "meta"),
         "--audio",
-        str(tmp_path / "audio"),
+        str(tmp_path / "vb2" / "audio"),
+        "--transcripts",
+        str(tmp_path / "vb2" / "transcripts.tsv"),
         "--recipe",
         str(recipe),
         "--out",
@@ -82,4 +106,4 @@ def test_build_errors_are_one_line(tmp_path):
     proc = run_cli("manifests", "build", "ztts1-clean", "--out", str(tmp_path / "o"), check=False)
     assert proc.returncode == 2 and "--source" in proc.stderr
     proc = run_cli("manifests", "build", "ztts1-itw", "--out", str(tmp_path / "o"), check=False)
-    assert proc.returncode == 2 and "--metadata" in proc.stderr
+    assert proc.returncode == 2 and "--metadata" in proc.stderr and "--transcripts" in proc.stderr
