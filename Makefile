@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml constraints-cpu.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,speaker,quality,prosody,zonos2,report,dev]"
+	$(PY) -m pip install -q -c constraints-cpu.txt -e ".[lite,asr,speaker,quality,prosody,zonos2,report,data,dev]"
 	$(PY) -m pip install -q --no-deps qwen-asr==0.0.6
 	touch $@
 
