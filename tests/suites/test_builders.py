@@ -6,7 +6,9 @@ import copy
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from tests.fakes.cli import REPO, read_jsonl
 from tests.fakes.dataset_standins import (
@@ -45,7 +47,14 @@ def test_recipes_match_the_report():
     assert set(itw["counts"]) <= set(LANGUAGES) and itw["counts"]["en"] == 120 and itw["counts"]["th"] == 93
 
 
+def same_audio(exported: Path, source: Path) -> bool:
+    a, sr_a = sf.read(str(exported), dtype="int16")
+    b, sr_b = sf.read(str(source), dtype="int16")
+    return sr_a == sr_b and np.array_equal(a, b)
+
+
 def test_clean_counts_pairing_and_validity(fleurs, tmp_path):
+    unpacked = make_fleurs_r(tmp_path / "unpacked", unpacked=True)
     recipe = clean_recipe()
     before = copy.deepcopy(recipe)
     res = build_ztts1_clean(fleurs, tmp_path / "out", recipe)
@@ -61,6 +70,11 @@ def test_clean_counts_pairing_and_validity(fleurs, tmp_path):
         assert row["reference_audio"].startswith(f"audio/{row['language']}/")
         assert ex["reference_file"] in {name for split in ("test", "dev") for _, name, _ in fleurs_rows(split)}
         assert ex["prompt_split"] == "test" and 1.0 <= ex["prompt_duration_s"] <= 3.0
+        assert row["language"] == {"en_us": "en", "cmn_hans_cn": "zh"}[ex["locale"]]
+        sources = unpacked / "data" / ex["locale"] / "audio"  # same generator, archives left extracted
+        assert same_audio(res.manifest.parent / row["prompt_audio"], sources / "test" / ex["prompt_file"])
+        assert same_audio(res.manifest.parent / row["reference_audio"], sources / ex["reference_split"] / ex["reference_file"])
+        assert row["prompt_text"] == fleurs_text(ex["locale"], ex["prompt_sentence_id"])
     assert {r["subset"] for r in rows} == {"clean", "hard_en"}
     assert [r["id"] for r in rows][:2] == ["ztts1-clean-en-0001", "ztts1-clean-en-0002"]
 

@@ -139,15 +139,49 @@ def test_cv3_ids_do_not_depend_on_the_folder_passed(cv3, tmp_path):
     assert a.manifest.read_text() == "".join(line + "\n" for line in b.manifest.read_text().splitlines() if "zero_shot-" in line)
 
 
+def cv3_expected() -> dict[str, tuple]:
+    """id -> (language, subset, text, prompt_text, prompt file, reference file or None), from make_cv3's rules."""
+    out = {}
+    for lang in ("en", "zh", "hard_en"):
+        for i in (1, 2, 3):
+            subset = lang if lang.startswith("hard_") else "zero_shot"
+            prompt = f"data/zero_shot/{lang}/waveform/prompt_audio_{i}.wav"
+            out[f"cv3-eval-zero_shot-{lang}-uttid_{i}"] = (
+                lang.removeprefix("hard_"),
+                subset,
+                f"{lang} target {i}",
+                f"{lang} prompt {i}",
+                prompt,
+                None,
+            )
+    for emotion in ("angry", "happy"):
+        for i in (1, 26):
+            prompt = f"data/emotion_zeroshot/en/{emotion}/waveform/prompt_audio_{i}.wav"
+            out[f"cv3-eval-emotion_zeroshot-en-{emotion}-uttid_{i}"] = (
+                "en", "emotion_zeroshot", f"{emotion} target {i}", f"{emotion} prompt {i}", prompt, None,
+            )  # fmt: skip
+    for i in (1, 2):
+        wave = "data/subjective_continue/emotion/en/waveform"
+        out[f"cv3-eval-subjective_continue-emotion-en-en_{i}"] = (
+            "en", "subjective_continue", f"continue target {i}", f"continue prompt {i}", f"{wave}/prompt_audio_{i}.wav",
+            f"{wave}/groundtruth_audio_{i}.wav",
+        )  # fmt: skip
+    return out
+
+
 def test_cv3_items_keep_task_language_prompt_and_subset(cv3, tmp_path):
     res = import_cv3(cv3 / "data", tmp_path / "o")
     assert validate_manifest(res.manifest) == []
     rows = {r["id"]: r for r in read_jsonl(res.manifest)}
     out = res.manifest.parent
+    assert set(rows) == set(cv3_expected())
+    for item_id, (lang, subset, text, prompt_text, prompt, ref) in cv3_expected().items():
+        row = rows[item_id]
+        assert (row["language"], row["subset"], row["text"], row["prompt_text"]) == (lang, subset, text, prompt_text)
+        assert same_audio(out / row["prompt_audio"], cv3 / prompt)
+        assert (ref is None and "reference_audio" not in row) or same_audio(out / row["reference_audio"], cv3 / ref)
     r = rows["cv3-eval-zero_shot-zh-uttid_2"]
-    assert (r["text"], r["prompt_text"], r["language"], r["subset"]) == ("zh target 2", "zh prompt 2", "zh", "zero_shot")
-    assert r["prompt_audio"] == "audio/data/zero_shot/zh/waveform/prompt_audio_2.flac" and "reference_audio" not in r
-    assert same_audio(out / r["prompt_audio"], cv3 / "data/zero_shot/zh/waveform/prompt_audio_2.wav")
+    assert r["prompt_audio"] == "audio/data/zero_shot/zh/waveform/prompt_audio_2.flac"  # the double slash normalised
     hard = rows["cv3-eval-zero_shot-hard_en-uttid_1"]
     assert (hard["subset"], hard["language"], hard["text"]) == ("hard_en", "en", "hard_en target 1")
     for emotion in ("angry", "happy"):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import soundfile as sf
 
 from tests.fakes.cli import read_jsonl
 from tests.fakes.dataset_standins import itw_recipe, make_voxblink2, score_fn, write_timestamps
@@ -54,6 +56,7 @@ def test_itw_bins_counts_and_same_speaker_pairs(voxblink, tmp_path):
     # en: bin 0 has one clip, bin 1 none; the 20 draws spread round-robin over the others
     assert report["bins"]["en"] == {"candidates": [1, 0, 5, 5, 5, 5, 5, 5, 5, 5], "selected": [1, 0, 3, 3, 3, 2, 2, 2, 2, 2]}
     assert report["bins"]["de"]["selected"] == [1] * 10
+    languages = dict(line.split("\t")[:2] for line in (root / "transcripts.tsv").read_text().splitlines()[1:] if "\t" in line)
     transcripts = dict(line.split("\t")[::2] for line in (root / "transcripts.tsv").read_text().splitlines()[1:] if "\t" in line)
     for row in read_jsonl(res.manifest):
         ex = row["extra"]
@@ -64,6 +67,13 @@ def test_itw_bins_counts_and_same_speaker_pairs(voxblink, tmp_path):
         assert ex["prompt_start"] == 250 * int(utt) / 25 and ex["prompt_end"] == (250 * int(utt) + 40) / 25  # 1.6 s
         assert row["utmos_bin"] == quality_bin(scores[ex["prompt_utt"]], 1.0, 4.0, 10)[1]
         assert ex["quality_model"] == "stand-in-mos" and ex["same_video"] is False
+        assert (row["language"], row["subset"]) == (languages[ex["prompt_utt"]], "itw") == (languages[ex["reference_utt"]], "itw")
+        for field, utt_id in (("prompt_audio", ex["prompt_utt"]), ("reference_audio", ex["reference_utt"])):
+            a, b = (
+                sf.read(str(res.manifest.parent / row[field]), dtype="int16")[0],
+                sf.read(str(root / "audio" / f"{utt_id}.wav"), dtype="int16")[0],
+            )
+            assert np.array_equal(a, b)  # the cropper's file for that utterance, exported losslessly
     assert report["out_of_scope_languages"] == {"fr": 10, "vi": 1}  # languages the recipe did not ask for
 
 
