@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +138,12 @@ def test_cv3_ids_do_not_depend_on_the_folder_passed(cv3, tmp_path):
     zero_shot = {r["id"]: r for r in read_jsonl(b.manifest) if r["extra"]["cv3_task"].startswith("zero_shot/")}
     assert list(zero_shot) == ids_a and [r["id"] for r in read_jsonl(c.manifest)] == [r["id"] for r in read_jsonl(b.manifest)]
     assert a.manifest.read_text() == "".join(line + "\n" for line in b.manifest.read_text().splitlines() if "zero_shot-" in line)
+    shutil.copytree(cv3, tmp_path / "data" / "CV3-Eval")  # a checkout at /data/CV3-Eval: an outer "data" folder
+    d = import_cv3(tmp_path / "data" / "CV3-Eval", tmp_path / "d")
+    assert d.manifest.read_bytes() == b.manifest.read_bytes()
+    shutil.copytree(cv3 / "data" / "zero_shot", tmp_path / "elsewhere" / "zero_shot")  # one family copied out
+    e = import_cv3(tmp_path / "elsewhere" / "zero_shot", tmp_path / "e")
+    assert [r["id"] for r in read_jsonl(e.manifest)] == ids_a
 
 
 def cv3_expected() -> dict[str, tuple]:

@@ -12,8 +12,9 @@ there. The `subjective_continue/*` lists name a folder `data/subjective_zeroshot
 release does not have; such paths are resolved to the task folder that exists and each remap is
 reported (`path_remaps`). `wav.scp`, where CV3's scripts list *synthesized* outputs, is never read.
 
-Item ids are `<suite>-<task path with / → ->-<uttid>`, the task path taken inside the release's
-`data/` folder, so importing `CV3-Eval/`, `data/` or `data/zero_shot` gives the same ids.
+Item ids are `<suite>-<task path with / → ->-<uttid>`, the task path starting at the task family
+folder (`zero_shot/en`), so importing `CV3-Eval/`, `data/` or `data/zero_shot`, from wherever the
+checkout lives, gives the same ids.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ from ztts_eval.suites.common import (
 )
 
 NEEDED = ("text", "prompt_text", "prompt_wav.scp")
+# Task families under the release's data/ (FunAudioLLM/CV3-Eval at f3b7ed5).
+FAMILIES = (
+    "zero_shot",
+    "cross_lingual_zeroshot",
+    "emotion_zeroshot",
+    "subjective_continue",
+    "subjective_zeroshot",
+    "zero_shot_clone_10speak",
+)
 _SCRIPTS = (("ko", r"[\uac00-\ud7af]"), ("ja", r"[\u3040-\u30ff]"), ("zh", r"[\u4e00-\u9fff]"), ("en", r"[A-Za-z]"))
 
 
@@ -48,16 +58,18 @@ def _leaves(source: Path) -> list[Path]:
     return [t for t in tasks if not any(o != t and o.is_relative_to(t) for o in tasks)]
 
 
-def _data_dir(path: Path) -> Path | None:
-    """The release's `data/` folder at or above `path` (its parent is the checkout the scp paths use)."""
-    return next((p for p in (path, *path.parents) if p.name == "data"), None)
+def _task_and_root(leaf: Path, source: Path) -> tuple[str, Path]:
+    """(task path inside the release's data/, the checkout root the scp paths are relative to).
 
-
-def _task(leaf: Path, source: Path) -> str:
-    data = _data_dir(leaf.resolve())
-    if data is not None:
-        return leaf.resolve().relative_to(data).as_posix()
-    return (Path(source.resolve().name) / leaf.resolve().relative_to(source.resolve())).as_posix()
+    The task starts at the innermost folder named like a CV3-Eval task family, so the same leaf
+    gets the same task wherever the checkout lives and whichever folder was passed.
+    """
+    parts = leaf.resolve().parts
+    idx = max((i for i, part in enumerate(parts) if part in FAMILIES), default=None)
+    if idx is None:  # an unknown family: relative to the folder passed, named after it
+        return (Path(source.resolve().name) / leaf.resolve().relative_to(source.resolve())).as_posix(), source.resolve()
+    home = Path(*parts[:idx])
+    return "/".join(parts[idx:]), home.parent if home.name == "data" else home
 
 
 def _language(leaf: Path) -> str | None:
@@ -141,13 +153,12 @@ def import_cv3(
         for name in NEEDED:
             if not (leaf / name).is_file():
                 raise BuildError(f"{leaf / name}: missing (a CV3-Eval task folder needs {', '.join(NEEDED)})")
-    data = _data_dir(source.resolve()) or next((d for d in (_data_dir(lf.resolve()) for lf in leaves) if d), None)
-    anchor = Path(cv3_root) if cv3_root else (data.parent if data else source)
     prepare_out_dir(out_dir)
     drops, writer, items, inputs, ignored = DropLog(), AudioWriter(out_dir, audio_format), [], {}, []
     remaps: Counter = Counter()
     for leaf in leaves:
-        task = _task(leaf, source)
+        task, root = _task_and_root(leaf, source)
+        anchor = Path(cv3_root) if cv3_root else root
         lang = _language(leaf)
         for name in NEEDED + ("gt_wav.scp",):
             if (leaf / name).is_file():
@@ -175,7 +186,7 @@ def import_cv3(
     info: dict[str, Any] = {"kind": "local", "dataset_id": "FunAudioLLM/CV3-Eval", "metadata": file_fingerprint(inputs)}
     recipe = {"suite": suite, "manifest_version": f"{suite}-import-2", "audio_format": audio_format}
     details = {
-        "tasks": [_task(leaf, source) for leaf in leaves],
+        "tasks": [_task_and_root(leaf, source)[0] for leaf in leaves],
         "ignored_files": ignored,
         "path_remaps": [{"declared": d, "found": f, "files": n} for (d, f), n in sorted(remaps.items())],
     }
