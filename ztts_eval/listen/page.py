@@ -38,7 +38,7 @@ def page_html(public: dict[str, Any]) -> str:
     js = (STATIC / "listen.js").read_text(encoding="utf-8")
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><title>Listening test</title>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'><title>Listening test</title>"
         f"<style>{css}</style></head><body><main id='app'><noscript>This page needs JavaScript.</noscript></main>"
         f"<script type='application/json' id='test-data'>{script_json(public)}</script><script>{js}</script></body></html>"
     )

@@ -8,13 +8,14 @@ every value with `textContent`, and the JSON is escaped so no result text can cl
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from ztts_eval.report.assets import AudioLinks
 from ztts_eval.report.context import SuiteResults
 from ztts_eval.report.style import direction
 
-STATIC = __import__("pathlib").Path(__file__).with_name("static")
+STATIC = Path(__file__).with_name("static")
 
 
 def script_json(data: Any) -> str:

@@ -87,7 +87,7 @@ def render_page(ctx: SuiteResults, links: AudioLinks) -> str:
     )
     parts = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(f'ztts-eval {ctx.suite} {ctx.profile}')}</title>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>",
         f"<style>{(STATIC / 'report.css').read_text(encoding='utf-8')}</style>",
         f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>",
         f"<h1>ztts-eval report — suite {esc(ctx.suite)}, profile {esc(ctx.profile)}</h1>",
