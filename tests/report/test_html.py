@@ -88,3 +88,21 @@ def test_listening_results_appear_in_the_report(audio_results):
     page = write_html(audio_results, SUITE, "lite").read_text()
     assert 'id="listening"' in page and "6 blind A/B vote(s) from 1 rater(s)" in page
     assert 'id="listen-overall"' in page and "agrees with raters" in page
+
+
+def test_missing_audio_and_manifest_are_said_not_hidden(audio_results, tmp_path):
+    from ztts_eval.pipeline.results import RunPaths, read_samples
+    from ztts_eval.report.html import write_html
+
+    row = read_samples(RunPaths(audio_results, SUITE, "beta", "lite").samples)[0]
+    (audio_results / row["audio_path"]).unlink()  # a pruned cache
+    (tmp_path / "suite" / "manifest.jsonl").rename(tmp_path / "suite" / "moved.jsonl")
+    page = write_html(audio_results, SUITE, "lite").read_text()
+    data = json.loads(page.split('id="drill-data">', 1)[1].split("</script>", 1)[0])
+    entry = next(i for i in data["items"] if i["item"] == row["item_id"])
+    assert entry["systems"]["beta"]["audio"] is None and entry["systems"]["alpha"]["audio"]
+    assert entry["prompt"] is None
+    assert "prompt and reference players are not shown" in data["note"] and "1 audio file(s) are missing" in data["note"]
+    assert 'id="drill-note"' in page
+    moved = write_html(audio_results, SUITE, "lite", manifest=tmp_path / "suite" / "moved.jsonl").read_text()
+    assert "../../suite/audio/p" in moved  # --manifest points at the moved suite

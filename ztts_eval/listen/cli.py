@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
             from ztts_eval.listen.server import make_server
 
             server = make_server(folder, args.host, args.port)
+            print(f"serving the test in {folder} (to change it, rebuild with `ztts-eval listen` first)", file=sys.stderr)
             host, port = server.server_address[:2]
             print(f"serving http://{host}:{port}/ ; votes append to {folder / 'votes.jsonl'} (Ctrl-C stops)", file=sys.stderr)
             try:

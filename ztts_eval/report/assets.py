@@ -18,9 +18,11 @@ from ztts_eval.hashing import sha256_file
 class AudioLinks:
     """Turns audio files into URLs relative to a page folder."""
 
-    def __init__(self, page_dir: Path, bundle: bool) -> None:
+    def __init__(self, page_dir: Path, bundle: bool, strict: bool = True) -> None:
         self.page_dir = Path(page_dir)
         self.bundle = bundle
+        self.strict = strict  # False: a missing file gets no player and is listed in `missing`
+        self.missing: list[Path] = []
         self._urls: dict[Path, str] = {}
         self.copied_bytes = 0
 
@@ -31,7 +33,10 @@ class AudioLinks:
         if path in self._urls:
             return self._urls[path]
         if not path.is_file():
-            raise FileNotFoundError(f"audio file {path} is missing (was the results cache or the suite moved?)")
+            if self.strict:
+                raise FileNotFoundError(f"audio file {path} is missing (was the results cache or the suite moved?)")
+            self.missing.append(path)
+            return None
         if self.bundle:
             name = f"{sha256_file(path)[:20]}{path.suffix.lower()}"
             target = self.page_dir / "audio" / name

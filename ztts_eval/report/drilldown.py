@@ -28,6 +28,16 @@ def _transcript(row: dict[str, Any]) -> str:
     return next((sc.get("hyp_raw") for sc in row.get("scores", {}).values() if sc.get("hyp_raw")), "") or ""
 
 
+def _prompt_note(ctx: SuiteResults) -> str:
+    return f"prompt and reference players are not shown: {ctx.manifest_note}" if ctx.manifest is None else ""
+
+
+def _missing_note(links: AudioLinks) -> str:
+    if not links.missing:
+        return ""
+    return f"{len(links.missing)} audio file(s) are missing and have no player (first: {links.missing[0]})"
+
+
 def drilldown_data(ctx: SuiteResults, links: AudioLinks) -> dict[str, Any]:
     """One entry per (item, seed) with each system's audio, status, flags and headline values."""
     metrics = [(info, col) for info, col in ctx.headline("sample") if col.get("higher_is_better") is not None]
@@ -72,15 +82,13 @@ def drilldown_data(ctx: SuiteResults, links: AudioLinks) -> dict[str, Any]:
             for _, col in metrics
         ],
         "items": list(entries.values()),
-        "note": ctx.manifest_note,
+        "note": "; ".join(filter(None, [_prompt_note(ctx), _missing_note(links)])),
     }
 
 
 def drilldown_section(ctx: SuiteResults, links: AudioLinks) -> str:
     data = drilldown_data(ctx, links)
-    note = ""
-    if ctx.manifest is None:
-        note = '<p class="note" id="drill-note"></p>'  # filled by the script from data.note (escaped)
+    note = '<p class="note" id="drill-note"></p>' if data["note"] else ""  # filled by the script (escaped)
     return (
         '<h2 id="drill">Per-item drill-down</h2>'
         "<p>Prompt (the voice to match), the ground-truth recording and every system's audio for the same item, side by "

@@ -9,7 +9,7 @@
   var controls = document.getElementById("drill-controls");
   var pager = document.getElementById("drill-pager");
   var note = document.getElementById("drill-note");
-  if (note) note.textContent = "Prompt and reference players are not shown: " + data.note + ".";
+  if (note) note.textContent = "Note: " + data.note + ".";
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
