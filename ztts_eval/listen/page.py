@@ -21,7 +21,7 @@ from ztts_eval.listen import ListenError
 from ztts_eval.listen.trials import judged_metrics, sample_trials
 from ztts_eval.pipeline.results import atomic_write_text, listen_dir, read_json_file
 from ztts_eval.pipeline.run_metadata import utc_now
-from ztts_eval.report.assets import AudioLinks
+from ztts_eval.report.assets import AudioLinks, write_page
 from ztts_eval.report.context import SuiteResults, load_suite
 from ztts_eval.report.drilldown import script_json
 
@@ -104,7 +104,7 @@ def build_test(
         "questions": [{"id": q, "text": QUESTIONS[q]} for q in questions],
         "trials": public_trials,
     }
-    atomic_write_text(page_dir / "index.html", page_html(public))
+    write_page(page_dir / "index.html", page_html(public))
     atomic_write_text(out_dir / "key.json", json.dumps(key, indent=2, ensure_ascii=False) + "\n")
     return key
 

@@ -13,6 +13,13 @@ import shutil
 from pathlib import Path
 
 from ztts_eval.hashing import sha256_file
+from ztts_eval.pipeline.results import atomic_write_text
+
+
+def write_page(path: Path, text: str) -> None:
+    """Atomically, readable by others (a page is served, zipped, uploaded as an artifact)."""
+    atomic_write_text(path, text)
+    path.chmod(0o644)
 
 
 class AudioLinks:

@@ -13,9 +13,9 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from ztts_eval.pipeline.results import atomic_write_text, bundle_dir, html_path
+from ztts_eval.pipeline.results import bundle_dir, html_path
 from ztts_eval.pipeline.run_metadata import utc_now
-from ztts_eval.report.assets import AudioLinks
+from ztts_eval.report.assets import AudioLinks, write_page
 from ztts_eval.report.context import SuiteResults, load_suite
 from ztts_eval.report.drilldown import STATIC, drilldown_section
 from ztts_eval.report.leaderboard import legend
@@ -102,5 +102,5 @@ def write_html(results_dir: Path, suite: str, profile: str, bundle: bool = False
     ctx = load_suite(Path(results_dir), suite, profile, manifest)
     out = bundle_dir(results_dir, suite, profile) / "index.html" if bundle else html_path(results_dir, suite, profile)
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out, render_page(ctx, AudioLinks(out.parent, bundle, strict=False)))
+    write_page(out, render_page(ctx, AudioLinks(out.parent, bundle, strict=False)))
     return out
