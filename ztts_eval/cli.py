@@ -1,4 +1,4 @@
-"""Command line: `ztts-eval run | report | validate | gate | ls | manifests | env`.
+"""Command line: `ztts-eval run | report | validate | gate | ls | manifests | env | listen`.
 
 Only argparse and the registry are imported at start-up; each command imports what it needs,
 so `--help` and `ls` stay fast and never import torch.
@@ -106,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--results", type=Path, default=Path("results"))
     rep.add_argument("--html", action="store_true", help="also write a self-contained HTML report (needs the 'report' extra)")
     _add_include(rep)
+    rep.add_argument("--bundle", action="store_true", help="HTML report as a folder with its audio beside it (implies --html)")
+    rep.add_argument("--manifest", type=Path, help="the suite's manifest for prompt/reference players, if run.json's path moved")
 
     v = sub.add_parser("validate", help="list every problem in a manifest (exit 1 if any)")
     v.add_argument("manifest", help="suite name or manifest path")
@@ -135,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ztts_eval.suites import cli as cli_manifests
 
     cli_manifests.add_parser(sub, _metric_param)
+    from ztts_eval.listen import cli as cli_listen
+
+    cli_listen.add_parser(sub)
     return p
 
 
@@ -190,13 +195,17 @@ def cmd_report(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2
-    if args.html:
+    if args.html or args.bundle:
         try:
             from ztts_eval.report.html import write_html
         except ImportError:
             print("ztts-eval: error: the HTML report needs plotly: pip install -e '.[report]'", file=sys.stderr)
             return 2
-        paths["html"] = write_html(args.results, args.suite, args.profile)
+        try:
+            paths["html"] = write_html(args.results, args.suite, args.profile, bundle=args.bundle, manifest=args.manifest)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"ztts-eval: error: {exc}", file=sys.stderr)
+            return 2
     for kind, path in paths.items():
         print(f"{kind}: {path}", file=sys.stderr)
     return 0
@@ -312,6 +321,10 @@ def main(argv: list[str] | None = None) -> int:
         from ztts_eval.suites import cli as cli_manifests
 
         return cli_manifests.run(args)
+    if args.command == "listen":
+        from ztts_eval.listen import cli as cli_listen
+
+        return cli_listen.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
     from ztts_eval.registry import RegistryError
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
-import time
-from pathlib import Path
 
 import pytest
 
@@ -92,62 +89,14 @@ def test_html_escapes_result_text(results, tmp_path):
 
     from ztts_eval.report.html import write_html
 
-    path = results / "ztts1-clean" / "alpha" / "ztts1" / "samples.jsonl"
-    rows = [json.loads(l) for l in path.read_text().splitlines()]
-    rows[0]["text"] = "<script>alert('x')</script>"
-    rows[0]["scores"]["wer"]["hyp_raw"] = "<img src=x onerror=alert(1)>"
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for path in (results / "ztts1-clean").glob("*/ztts1/samples.jsonl"):  # one item's text, as every run has it
+        rows = [json.loads(l) for l in path.read_text().splitlines()]
+        rows[0]["text"] = "<script>alert('x')</script>"
+        rows[0]["scores"]["wer"]["hyp_raw"] = "<img src=x onerror=alert(1)>"
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     page = write_html(results, "ztts1-clean", "ztts1").read_text()
-    assert "<script>alert" not in page and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
-    assert "<img src=x" not in page
+    assert "<script>alert" not in page and "<img src=x" not in page
+    # the drill-down's JSON block: no '<' survives, so no result text can close the tag
+    assert "\\u003cscript\\u003ealert('x')\\u003c/script\\u003e" in page
+    assert "\\u003cimg src=x onerror=alert(1)\\u003e" in page
     assert "cdn.plot.ly" not in page.split("<body>")[1]  # plotly is embedded, not fetched
-
-
-@pytest.mark.slow
-def test_html_report_renders_in_headless_chromium(results, tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "the test setup installs Debian's chromium and chromium-driver (make test does)"
-    page = write_html_cli(results)
-    opts = webdriver.ChromeOptions()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1800",
-    ):
-        opts.add_argument(arg)
-    opts.binary_location = chromium
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    browser = webdriver.Chrome(service=Service(driver), options=opts)
-    try:
-        browser.get(page.as_uri())
-        deadline = time.time() + 30
-        plots = 0
-        while time.time() < deadline and plots < 5:
-            plots = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .main-svg').length")
-            time.sleep(0.2)
-        assert plots >= 5, plots
-        traces = browser.execute_script("return document.querySelectorAll('.js-plotly-plot .trace').length")
-        assert traces > 4
-        assert browser.execute_script("return document.querySelectorAll('#leaderboard tr').length") > 10
-        assert browser.execute_script("return document.querySelectorAll('details.drill').length") == 4
-        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-        shot = tmp_path / "report.png"
-        browser.save_screenshot(str(shot))
-        assert shot.stat().st_size > 20_000
-    finally:
-        browser.quit()
-
-
-def write_html_cli(results: Path) -> Path:
-    run_cli("report", "--suite", "ztts1-clean", "--profile", "ztts1", "--results", str(results), "--html")
-    return results / "ztts1-clean" / "report-ztts1.html"

@@ -7,7 +7,12 @@ Layout (every path built here and nowhere else):
     <results>/<suite>/<system>/<profile>/run.json        RunMeta: how to reproduce the numbers
     <results>/<suite>/<system>/<profile>/run.log         per stage: computed vs cached, seconds
     <results>/<suite>/leaderboard-<profile>.{md,csv}     the table, and -long.csv with intervals
-    <results>/<suite>/report-<profile>.html              the HTML report
+    <results>/<suite>/report-<profile>.html              the HTML report (audio linked into the cache)
+    <results>/<suite>/report-<profile>/index.html        `report --bundle`: the page + audio/ beside it
+    <results>/<suite>/listen-<profile>/page/             a blind listening test (index.html + audio/)
+    <results>/<suite>/listen-<profile>/key.json          which system each trial's A and B are (not served)
+    <results>/<suite>/listen-<profile>/votes.jsonl       votes appended by `listen --serve`
+    <results>/<suite>/listen-<profile>/tally.json        `listen --tally`: win rates, strengths, agreement
 
 `summary.json` and `run.json` carry `schema_version`; a reader refuses a newer major version with
 one line instead of misreading it. The report, the HTML page, the gate, the CLI and the notebook
@@ -158,6 +163,21 @@ def html_path(results_dir: str | Path, suite: str, profile: str) -> Path:
     return suite_dir(results_dir, suite) / f"report-{profile}.html"
 
 
+def bundle_dir(results_dir: str | Path, suite: str, profile: str) -> Path:
+    """A report folder that travels: index.html with its audio copied into audio/ beside it."""
+    return suite_dir(results_dir, suite) / f"report-{profile}"
+
+
+def listen_dir(results_dir: str | Path, suite: str, profile: str) -> Path:
+    """The listening test: page/ (what raters get), key.json, votes.jsonl and tally.json."""
+    return suite_dir(results_dir, suite) / f"listen-{profile}"
+
+
+def sample_audio_file(results_dir: str | Path, row: dict[str, Any]) -> Path | None:
+    """The generated audio of a sample row (stored relative to the results folder), if any."""
+    return Path(results_dir) / row["audio_path"] if row.get("audio_path") else None
+
+
 # -- writing ----------------------------------------------------------------------------------
 def atomic_write_text(path: Path, text: str) -> None:
     """Temp file in the same folder + rename: a reader sees the old file or the new one, never half."""
@@ -225,6 +245,19 @@ def read_samples(path: str | Path) -> list[SampleRow]:
             except json.JSONDecodeError as exc:
                 raise ResultsError(f"{path}:{i}: not valid JSON ({exc.msg})") from None
     return rows
+
+
+def run_manifest_path(paths: RunPaths) -> Path | None:
+    """The manifest a run read, as recorded in its run.json (None when the run has no run.json)."""
+    if not paths.run_meta.exists():
+        return None
+    recorded = read_run_meta(paths.run_meta).get("manifest", {}).get("path")
+    return Path(recorded) if recorded else None
+
+
+def read_json_file(path: str | Path) -> Any:
+    """A JSON file written beside the results (listening key, tally); errors name the file."""
+    return _read_json(Path(path))
 
 
 def run_paths_in(results_dir: str | Path, suite: str, profile: str) -> list[RunPaths]:

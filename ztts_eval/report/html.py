@@ -1,193 +1,106 @@
-"""One self-contained HTML report per suite and profile: tables, plots, per-sample drill-down.
+"""One HTML report per suite and profile: the table, plots, listening results, per-item drill-down.
 
-plotly.js is embedded once (no CDN), so the file opens offline. Every piece of text from results
-(item texts, transcripts, errors, system names) is HTML-escaped.
+The page is a list of sections (`SECTIONS`): each builder takes the loaded suite and the audio
+linker and returns HTML, or "" when it has nothing to show. An optional section (e.g. speed) is one
+more builder in that list. plotly.js is embedded once (no CDN), so the page opens offline; every
+piece of result text is HTML-escaped. Without `bundle`, audio players link into the results cache
+(the page plays where it was written); with `bundle`, the page and its audio form one folder.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from ztts_eval.pipeline.results import RunPaths, html_path, is_reference, load_summaries, read_samples
+from ztts_eval.pipeline.results import bundle_dir, html_path
 from ztts_eval.pipeline.run_metadata import utc_now
+from ztts_eval.report.assets import AudioLinks, write_page
+from ztts_eval.report.context import SuiteResults, load_suite
+from ztts_eval.report.drilldown import STATIC, drilldown_section
 from ztts_eval.report.leaderboard import legend
-from ztts_eval.report.table import Line, build_lines, group_of
+from ztts_eval.report.listening import listening_section
+from ztts_eval.report.table import Line, build_lines
 
-CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
-td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}td.l,th.l{text-align:left}.best{font-weight:bold}
-.second{text-decoration:underline}tr.sep td{border-top:2px solid #666}details{margin:.5em 0}.err{color:#b00}
-.src-published td{color:#555;font-style:italic}.src-delta td{color:#06c}"""
+Section = Callable[[SuiteResults, AudioLinks], str]
 
 
-def _table_html(labels: list[str], lines: list[Line]) -> str:
+def _table_html(labels: list[str], lines: list[Line], colors: dict[str, str]) -> str:
     esc = html.escape
-    out = ['<table id="leaderboard"><thead><tr><th class="l">System</th><th class="l">Metric</th>']
+    out = ['<div class="table-wrap"><table id="leaderboard"><thead><tr><th class="l">System</th><th class="l">Metric</th>']
     out += [f"<th>{esc(l)}</th>" for l in labels] + ["</tr></thead><tbody>"]
     previous = None
     for ln in lines:
         sep = " sep" if previous is not None and ln.system != previous else ""
-        out.append(f'<tr class="src-{esc(ln.source)}{sep}"><td class="l">{esc(ln.system)}</td><td class="l">{esc(ln.label)}</td>')
+        swatch = f'<span class="swatch" style="background:{colors[ln.system]}"></span>' if ln.system in colors else ""
+        badge = ' <span class="badge">published</span>' if ln.source == "published" else ""
+        out.append(
+            f'<tr class="src-{esc(ln.source)}{sep}"><td class="l">{swatch}{esc(ln.system)}{badge}</td><td class="l">{esc(ln.label)}</td>'
+        )
         for l in labels:
             c = ln.cells[l]
             title = f' title="95% CI {c.ci[0]:.2f}–{c.ci[1]:.2f}"' if c.ci else ""
             out.append(f'<td class="{esc(c.mark)}"{title}>{esc(c.text)}</td>')
         out.append("</tr>")
         previous = ln.system
-    return "".join(out) + "</tbody></table>"
+    return "".join(out) + "</tbody></table></div>"
 
 
-def _load_rows(results_dir: Path, suite: str, profile: str, system: str) -> list[dict[str, Any]]:
-    path = RunPaths(results_dir, suite, system, profile).samples
-    return read_samples(path) if path.exists() else []
+def leaderboard_section(ctx: SuiteResults, _links: AudioLinks) -> str:
+    labels, lines = build_lines(ctx.summaries, ctx.suite, with_published=ctx.profile == "ztts1")
+    text = legend(lines).replace("**best**", "best (bold)").replace("<u>second</u>", "second (underlined)")
+    published = any(ln.source == "published" for ln in lines)
+    return (
+        '<h2 id="table">Leaderboard</h2>'
+        + _table_html(labels, lines, ctx.colors)
+        + f'<p class="legend">{html.escape(text)}'
+        + (" · published rows are shaded and italic: another harness, never ranked" if published else "")
+        + "</p>"
+    )
 
 
-def _headline_columns(summaries: list[dict[str, Any]], kind: str) -> list[tuple[str, dict]]:
-    seen: dict[str, tuple[str, dict]] = {}
-    for s in summaries:
-        for info in s["metrics"]:
-            if info["kind"] == kind:
-                seen.setdefault(info["columns"][0]["name"], (info["name"], info["columns"][0]))
-    return list(seen.values())
+def figures_section(ctx: SuiteResults, _links: AudioLinks) -> str:
+    from ztts_eval.report.figures import build_figures
 
-
-def _figures(summaries, rows_by_system) -> list[tuple[str, Any]]:
-    import plotly.graph_objects as go
-
-    figs = []
-    for metric, col in _headline_columns(summaries, "sample"):
-        fig = go.Figure()
-        for system, rows in rows_by_system.items():
-            pts = [
-                (r["language"], r["scores"][metric][col["name"]])
-                for r in rows
-                if r.get("scores", {}).get(metric, {}).get("status") == "ok" and r["scores"][metric].get(col["name"]) is not None
-            ]
-            if pts:
-                fig.add_trace(
-                    go.Violin(
-                        x=[p[0] for p in pts], y=[p[1] for p in pts], name=system, box_visible=True, points=False, spanmode="hard"
-                    )
-                )
-        fig.update_layout(violinmode="group", title=f"{col['name']} per language", yaxis_title=col["name"])
-        figs.append((f"Distribution of {col['name']} per system", fig))
-        reference = next((s["system"] for s in summaries if is_reference(s)), None)
-        if col["aggregation"] == "edits" and reference in rows_by_system:
-            gt = {
-                (r["item_id"]): r["scores"][metric][col["name"]]
-                for r in rows_by_system[reference]
-                if r.get("scores", {}).get(metric, {}).get("status") == "ok"
-            }
-            fig = go.Figure()
-            for system, rows in rows_by_system.items():
-                if system == reference:
-                    continue
-                pairs = [
-                    (gt[r["item_id"]], r["scores"][metric][col["name"]], r["item_id"])
-                    for r in rows
-                    if r["item_id"] in gt and r.get("scores", {}).get(metric, {}).get("status") == "ok"
-                ]
-                if pairs:
-                    fig.add_trace(
-                        go.Scatter(
-                            x=[p[0] for p in pairs],
-                            y=[p[1] for p in pairs],
-                            text=[p[2] for p in pairs],
-                            mode="markers",
-                            name=system,
-                        )
-                    )
-            fig.add_trace(go.Scatter(x=[0, 100], y=[0, 100], mode="lines", name="y = x", line={"dash": "dot"}))
-            fig.update_layout(
-                title=f"{col['name']}: each system vs the ground-truth recording, per item",
-                xaxis_title="ground truth",
-                yaxis_title="system",
-            )
-            figs.append((f"{col['name']} against ground truth", fig))
-        binned = {s: rs for s, rs in rows_by_system.items() if any(r.get("utmos_bin") is not None for r in rs)}
-        if binned:
-            fig = go.Figure()
-            for system, rows in binned.items():
-                by_bin: dict[int, list[float]] = {}
-                for r in rows:
-                    sc = r.get("scores", {}).get(metric, {})
-                    if r.get("utmos_bin") is not None and sc.get("status") == "ok" and sc.get(col["name"]) is not None:
-                        by_bin.setdefault(r["utmos_bin"], []).append(sc[col["name"]])
-                xs = sorted(by_bin)
-                fig.add_trace(
-                    go.Scatter(x=xs, y=[sum(by_bin[b]) / len(by_bin[b]) for b in xs], mode="lines+markers", name=system)
-                )
-            fig.update_layout(
-                title=f"{col['name']} by prompt-quality bin", xaxis_title="prompt UTMOS bin", yaxis_title=col["name"]
-            )
-            figs.append((f"{col['name']} by prompt quality", fig))
-    for _metric, col in _headline_columns(summaries, "corpus"):
-        fig = go.Figure()
-        for s in summaries:
-            vals = [(g["label"], g["columns"].get(col["name"], {}).get("value")) for g in s["groups"]]
-            vals = [v for v in vals if v[1] is not None]
-            if vals:
-                fig.add_trace(go.Bar(x=[v[0] for v in vals], y=[v[1] for v in vals], name=s["system"]))
-        fig.update_layout(barmode="group", title=f"{col['name']} (whole-set metric) per language")
-        figs.append((f"Whole-set metric {col['name']}", fig))
-    return figs
-
-
-def _drilldown(system: str, rows: list[dict[str, Any]], metrics: list[tuple[str, dict]], audio_prefix: str) -> str:
-    esc = html.escape
-    head = "".join(f"<th>{esc(c['name'])}</th>" for _, c in metrics)
-    out = [
-        f'<details class="drill"><summary>{esc(system)}: {len(rows)} samples</summary><table>',
-        f'<tr><th class="l">item</th><th class="l">lang</th><th class="l">text</th><th class="l">transcript</th>{head}'
-        '<th class="l">status</th><th class="l">audio</th></tr>',
-    ]
-    for r in rows:
-        transcript = next((sc.get("hyp_raw") for sc in r.get("scores", {}).values() if "hyp_raw" in sc), "") or ""
-        cells = []
-        for metric, col in metrics:
-            sc = r.get("scores", {}).get(metric, {})
-            v = sc.get(col["name"])
-            cells.append(f"<td>{v:.2f}</td>" if isinstance(v, (int, float)) else f"<td>{esc(sc.get('status', ''))}</td>")
-        status = esc(r["status"] + (f" {','.join(r['flags'])}" if r.get("flags") else ""))
-        err = f'<div class="err">{esc(r["error"])}</div>' if r.get("error") else ""
-        audio = (
-            f'<audio controls preload="none" src="{esc(audio_prefix + r["audio_path"])}"></audio>' if r.get("audio_path") else ""
+    parts = ['<h2 id="plots">Plots</h2><p>Each system keeps one colour in every plot; ground truth is grey.</p>']
+    for i, (title, fig) in enumerate(build_figures(ctx)):
+        parts.append(
+            f'<h3>{html.escape(title)}</h3><div class="fig">'
+            + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig{i}", config={"responsive": True})
+            + "</div>"
         )
-        out.append(
-            f'<tr><td class="l">{esc(r["item_id"])}#{r["seed"]}</td><td class="l">{esc(r["language"])}</td>'
-            f'<td class="l">{esc(r["text"])}</td><td class="l">{esc(transcript)}</td>{"".join(cells)}'
-            f'<td class="l">{status}{err}</td><td class="l">{audio}</td></tr>'
-        )
-    return "".join(out) + "</table></details>"
+    return "".join(parts)
 
 
-def write_html(results_dir: Path, suite: str, profile: str) -> Path:
+# Page order. Another section is one more builder here (e.g. a speed section after the plots).
+SECTIONS: list[Section] = [leaderboard_section, figures_section, listening_section, drilldown_section]
+
+
+def render_page(ctx: SuiteResults, links: AudioLinks) -> str:
     from plotly.offline import get_plotlyjs
 
-    summaries = load_summaries(results_dir, suite, profile)
-    if not summaries:
-        raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
-    labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
-    order = sorted(summaries, key=lambda s: (group_of(s) != "reference", s["system"]))
-    rows_by_system = {s["system"]: _load_rows(results_dir, suite, profile, s["system"]) for s in order}
-    figs = _figures(order, rows_by_system)
     esc = html.escape
+    where = (
+        "Audio is bundled beside this page: the folder can be moved or kept as an artifact."
+        if links.bundle
+        else "Audio players link into the results cache; use <code>report --html --bundle</code> for a folder that travels."
+    )
     parts = [
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{esc(f'ztts-eval {suite} {profile}')}</title>",
-        f"<style>{CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head><body>",
-        f"<h1>ztts-eval report — suite {esc(suite)}, profile {esc(profile)}</h1>",
-        f"<p>Generated {esc(utc_now())}. Hover a cell for its bootstrap 95% interval.</p>",
-        _table_html(labels, lines),
-        f"<p>{esc(legend(lines).replace('**best**', 'best (bold)').replace('<u>second</u>', 'second (underlined)'))}</p>",
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(f'ztts-eval {ctx.suite} {ctx.profile}')}</title>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>",
+        f"<style>{(STATIC / 'report.css').read_text(encoding='utf-8')}</style>",
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head><body>",
+        f"<h1>ztts-eval report — suite {esc(ctx.suite)}, profile {esc(ctx.profile)}</h1>",
+        f"<p>Generated {esc(utc_now())}. Hover a cell for its bootstrap 95% interval. {where}</p>",
     ]
-    for i, (title, fig) in enumerate(figs):
-        parts.append(f"<h2>{esc(title)}</h2>" + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig{i}"))
-    parts.append("<h2>Per-sample drill-down</h2>")
-    sample_metrics = _headline_columns(order, "sample")
-    for s in order:
-        parts.append(_drilldown(s["system"], rows_by_system[s["system"]], sample_metrics, "../"))
-    parts.append("</body></html>")
-    out = html_path(results_dir, suite, profile)
-    out.write_text("".join(parts), encoding="utf-8")
+    parts += [html_part for build in SECTIONS if (html_part := build(ctx, links))]
+    return "".join(parts + ["</body></html>"])
+
+
+def write_html(results_dir: Path, suite: str, profile: str, bundle: bool = False, manifest: Path | None = None) -> Path:
+    """Write the report; with `bundle`, as <suite>/report-<profile>/index.html with audio/ beside it."""
+    ctx = load_suite(Path(results_dir), suite, profile, manifest)
+    out = bundle_dir(results_dir, suite, profile) / "index.html" if bundle else html_path(results_dir, suite, profile)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_page(out, render_page(ctx, AudioLinks(out.parent, bundle, strict=False)))
     return out

@@ -17,7 +17,7 @@ from ztts_eval.report.published import CITATION
 from ztts_eval.report.table import Line, build_lines
 
 LEGEND = (
-    "– not supported by the system · n/c not covered by the metric · * system cannot clone (similarity "
+    "– not supported by the system (or ground truth scored against its own recordings) · n/c not covered by the metric · * system cannot clone (similarity "
     "not comparable) · **best** / <u>second</u> among measured systems"
 )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ztts_eval.report.published import PublishedSystem, load_published, name_key
+from ztts_eval.report.style import compares_with_itself
 
 GROUP_ORDER = {"reference": 0, "open": 1, "closed": 2}
 
@@ -83,6 +84,8 @@ def measured_lines(s: dict[str, Any], labels: list[str]) -> list[Line]:
         label = " ".join(filter(None, [col["name"], arrow, f"[{info['scorer']}]"]))
         line = Line(system, grp, "measured", col["name"], label, col["higher_is_better"])
         line.cells = {l: _measured_cell(groups.get(l), col["name"], "value", star, grp == "reference") for l in labels}
+        if compares_with_itself(s, info):  # ground truth against its own recordings: 100 or 0 by construction
+            line.cells = {l: Cell("–") for l in labels}
         lines.append(line)
         if col["aggregation"] == "edits":
             corpus = Line(system, grp, "measured", f"{col['name']}_corpus", f"{col['name']} corpus ↓", False)
