@@ -98,6 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
     r.add_argument("--retry-failed", action="store_true", help="re-attempt items whose generation failed")
     r.add_argument("--no-report", action="store_true", help="do not print the leaderboard at the end")
+    r.add_argument(
+        "--executor", choices=("local", "ray"), default="local", help="where stages run: this process (default) or a Ray cluster"
+    )
+    r.add_argument("--address", help="ray: cluster to join, auto or HOST:PORT (default: start a local one)")
+    r.add_argument("--gen-actors", type=int, help="ray: generation actors (default: one per GPU, else 1)")
+    r.add_argument("--score-gpus", type=float, help="ray: GPU share of each scoring actor that uses a GPU (default 0.25)")
     _add_include(r)
 
     rep = sub.add_parser("report", help="print and write the leaderboard (Markdown + CSV) for a suite")
@@ -166,6 +172,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         metrics=args.metrics.split(",") if args.metrics else None,
         argv=sys.argv[1:],
         metric_params=metric_params,
+        executor=args.executor,
+        executor_options={"address": args.address, "gen_actors": args.gen_actors, "score_gpus": args.score_gpus},
     )
     valid_force = {"generate", "score"}
     try:

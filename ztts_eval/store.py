@@ -46,16 +46,24 @@ def score_key(metric_fp: dict, audio_sha: str, inputs: dict[str, Any]) -> str:
 
 
 class Store:
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, records: str = "rw") -> None:
+        """`records`: "rw" for the run's one writer, "ro" for a reader beside it on the same disk,
+        "none" for audio and arrays only (a Ray actor: it never opens the SQLite file, which must
+        not be shared over a network filesystem; docs/decisions.md §16)."""
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.root / "store.sqlite", timeout=60, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = None
+        if records == "ro":
+            self._db = sqlite3.connect(f"file:{self.root / 'store.sqlite'}?mode=ro", uri=True, timeout=60, isolation_level=None)
+        elif records == "rw":
+            self._db = sqlite3.connect(self.root / "store.sqlite", timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
 
     def close(self) -> None:
-        self._db.close()
+        if self._db is not None:
+            self._db.close()
 
     # -- records -----------------------------------------------------------------------------
     def get_many(self, table: str, keys: list[str]) -> dict[str, dict[str, Any]]:

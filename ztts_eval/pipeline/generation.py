@@ -69,6 +69,35 @@ def _call_adapter(adapter: Adapter, batch: list[SynthesisRequest]) -> list[Synth
     return results
 
 
+def synthesize_records(adapter: Adapter, batch: list[SynthesisRequest], store: Store) -> list[dict[str, Any]]:
+    """One adapter call → one record per request (audio written to the store's content-addressed files)."""
+    return [result_record(res, store) for res in _call_adapter(adapter, batch)]
+
+
+def cache_lookup(
+    keys: dict[tuple[str, int], str], requests: list[SynthesisRequest], store: Store, *, force: bool, retry_failed: bool
+) -> tuple[dict[tuple[str, int], dict[str, Any]], list[SynthesisRequest]]:
+    """Split requests into cached records and the ordered list still to synthesize."""
+    cached = {} if force else store.get_many("generations", list(keys.values()))
+    records: dict[tuple[str, int], dict[str, Any]] = {}
+    todo = []
+    for r in requests:
+        rec = cached.get(keys[(r.item_id, r.seed)])
+        if rec is None or (retry_failed and rec["status"] == "failed"):
+            todo.append(r)
+        else:
+            records[(r.item_id, r.seed)] = rec
+    return records, todo
+
+
+def request_keys(
+    fp: dict, requests: list[SynthesisRequest], item_shas: dict[str, tuple[str | None, str | None]]
+) -> dict[tuple[str, int], str]:
+    return {
+        (r.item_id, r.seed): generation_key(fp, r.item_id, r.text, r.language, *item_shas[r.item_id], r.seed) for r in requests
+    }
+
+
 def generate(
     adapter: Adapter,
     requests: list[SynthesisRequest],
@@ -85,20 +114,9 @@ def generate(
     """
     t_start = time.perf_counter()
     stats = StageStats()
-    fp = adapter.fingerprint()
-    keys = {
-        (r.item_id, r.seed): generation_key(fp, r.item_id, r.text, r.language, *item_shas[r.item_id], r.seed) for r in requests
-    }
-    cached = {} if force else store.get_many("generations", list(keys.values()))
-    records: dict[tuple[str, int], dict[str, Any]] = {}
-    todo = []
-    for r in requests:
-        rec = cached.get(keys[(r.item_id, r.seed)])
-        if rec is None or (retry_failed and rec["status"] == "failed"):
-            todo.append(r)
-        else:
-            records[(r.item_id, r.seed)] = rec
-            stats.cached += 1
+    keys = request_keys(adapter.fingerprint(), requests, item_shas)
+    records, todo = cache_lookup(keys, requests, store, force=force, retry_failed=retry_failed)
+    stats.cached = len(records)
     batch_size = max(1, adapter.capabilities.max_batch)
     for i in range(0, len(todo), batch_size):
         batch = todo[i : i + batch_size]

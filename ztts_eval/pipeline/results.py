@@ -98,6 +98,7 @@ class RunMeta(TypedDict, total=False):
     metrics: dict[str, dict[str, Any]]  # name → fingerprint
     environment: dict[str, Any]
     stages: dict[str, dict[str, Any]]
+    executor: dict[str, Any]  # name, where it ran, per-stage actors/busy/CPU/GPU seconds and utilisation
     started: str
     finished: str
     wall_s: float

@@ -13,15 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from ztts_eval import registry
-from ztts_eval.metrics.base import CorpusMetric, Metric, ScoreInput
+from ztts_eval.metrics.base import Metric, ScoreInput
 from ztts_eval.pipeline.aggregate import summarize
+from ztts_eval.pipeline.executors import StagePlan, make_executor
 from ztts_eval.pipeline.flags import sample_flags
-from ztts_eval.pipeline.generation import StageStats, build_requests, generate
+from ztts_eval.pipeline.generation import StageStats, build_requests
 from ztts_eval.pipeline.manifest import Manifest, load_manifest
-from ztts_eval.pipeline.progress import Progress
 from ztts_eval.pipeline.results import RunPaths, SampleRow, is_reference, log, write_run
 from ztts_eval.pipeline.run_metadata import environment, utc_now
-from ztts_eval.pipeline.scoring import corpus_scores, score_samples
 from ztts_eval.pipeline.validate import validate_manifest
 from ztts_eval.store import Store
 
@@ -45,6 +44,8 @@ class RunConfig:
     metrics: list[str] | None = None  # overrides the profile's list
     metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
     argv: list[str] | None = None
+    executor: str = "local"  # where the stages run: "local" or "ray" (ztts_eval.pipeline.executors)
+    executor_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"address": "auto"} for ray
 
 
 @dataclass
@@ -169,37 +170,39 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     for m in metrics:
         m.preflight()
     adapter = registry.adapter_class(cfg.model)(**cfg.params)
-    adapter.load()
+    executor = make_executor(cfg.executor, **cfg.executor_options)
+    cache_root = cfg.cache_dir or Path(cfg.results_dir) / ".cache"
+    try:
+        executor.load(adapter, cfg.model, metrics, cfg.metric_params, cache_root)
+    except BaseException:
+        executor.close()
+        raise
     system = cfg.name or cfg.model
     paths = RunPaths(Path(cfg.results_dir), suite_name, system, cfg.profile)
     seeds = seeds_for(cfg.seeds, metrics)
     if seeds != cfg.seeds:
         _log(paths, f"seeds {cfg.seeds} -> {seeds}: a metric compares several generations per item")
         cfg.seeds = seeds
-    store = Store(cfg.cache_dir or Path(cfg.results_dir) / ".cache")
+    store = Store(cache_root)
     stages: dict[str, StageStats] = {}
     try:
-        requests = build_requests(manifest, cfg.seeds, cfg.params)
-        shas = {it.id: (it.prompt_sha256, it.reference_sha256) for it in manifest.items}
-        with Progress(len(requests), f"generate {system}") as bar:
-            records, stages["generate"] = generate(
-                adapter, requests, shas, store, force="generate" in cfg.force, retry_failed=cfg.retry_failed, progress=bar.update
-            )
-        st = stages["generate"]
-        _log(paths, f"generate {system}: {st.computed} computed, {st.cached} cached, {st.wall_s:.1f}s")
-        inputs = _score_inputs(manifest, records, store, is_reference(adapter.group))
-        scores: dict[str, dict[str, Any]] = {}
-        corpus: dict[str, dict] = {}
-        for m in metrics:
-            force = bool({"score", m.info.name} & cfg.force)
-            if isinstance(m, CorpusMetric):
-                corpus[m.info.name], st = corpus_scores(m, inputs, _reference_inputs(manifest), store, force=force)
-            else:
-                with Progress(len(inputs), f"score {m.info.name}") as bar:
-                    scores[m.info.name], st = score_samples(m, inputs, store, force=force, progress=bar.update)
-            stages[f"score:{m.info.name}"] = st
-            extra = "".join(f", {k} {v}" for k, v in st.extra.items())
-            _log(paths, f"score {m.info.name}: {st.computed} computed, {st.cached} cached{extra}, {st.wall_s:.1f}s")
+        plan = StagePlan(
+            model=cfg.model,
+            params=cfg.params,
+            requests=build_requests(manifest, cfg.seeds, cfg.params),
+            item_shas={it.id: (it.prompt_sha256, it.reference_sha256) for it in manifest.items},
+            store=store,
+            metrics=metrics,
+            metric_params=cfg.metric_params,
+            force=cfg.force,
+            retry_failed=cfg.retry_failed,
+            score_inputs=lambda recs: _score_inputs(manifest, recs, store, is_reference(adapter.group)),
+            reference_inputs=_reference_inputs(manifest),
+            system=system,
+            log=lambda message: _log(paths, message),
+        )
+        done = executor.run(plan)
+        records, scores, corpus, stages = done.records, done.scores, done.corpus, done.stages
         rows = _rows(manifest, cfg.seeds, records, scores, store, system, Path(cfg.results_dir))
         summary = summarize(rows, [m.info for m in metrics], corpus)
         caps = adapter.capabilities
@@ -212,12 +215,13 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             "force": sorted(cfg.force),
             "retry_failed": cfg.retry_failed,
             "manifest": {"path": str(manifest.path), "sha256": manifest.sha256, "rows": len(manifest.items)},
-            "adapter": {"fingerprint": adapter.fingerprint(), "capabilities": _caps_json(caps)},
+            "adapter": {"fingerprint": executor.adapter_fingerprint(), "capabilities": _caps_json(caps)},
             "metrics": {m.info.name: m.fingerprint() for m in metrics},
             "environment": environment(registry.REPO_ROOT),
             "started": started,
             "finished": utc_now(),
             "stages": {k: vars(v) for k, v in stages.items()},
+            "executor": {**executor.describe(), **done.accounting},
             "wall_s": time.perf_counter() - t_start,
         }
         write_run(
@@ -235,7 +239,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             meta,
         )
     finally:
-        adapter.close()
+        executor.close()
         store.close()
     return RunOutcome(paths=paths, summary=summary, stages=stages)
 
