@@ -19,6 +19,7 @@ system-deps:
 	fi
 
 test-deps: $(VENV)/.installed
+	@$(PY) -c "import ray" 2>/dev/null || $(PY) -m pip install -q -c constraints-cpu.txt -e ".[ray]"
 	@ls $(VENV)/reference-wheels/torchaudio-2.11.0-*.whl >/dev/null 2>&1 || \
 		$(PY) -m pip download -q --no-deps --only-binary=:all: -d $(VENV)/reference-wheels torchaudio==2.11.0
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \

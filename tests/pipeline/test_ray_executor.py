@@ -168,3 +168,23 @@ def test_driver_sigkill_then_rerun_recomputes_nothing_recorded(tmp_path, ray_add
     local = _run(tmp_path, "local", "local", model="test-tone", metrics=["f0_pyworld"])
     assert _comparable(read_samples(rerun.out_dir / "samples.jsonl")) == _comparable(read_samples(local / "samples.jsonl"))
     assert read_summary(rerun.out_dir / "summary.json") == read_summary(local / "summary.json")
+
+
+def test_actor_shares_fit_the_cluster_in_hundredths():
+    from model_adapters.base import AdapterError
+    from ztts_eval.pipeline.executors.ray_driver import _cpu_shares
+
+    for cpus, gens, metrics in ((2, 1, 6), (1, 1, 6), (2, 2, 6), (16, 8, 5), (2, 1, 9)):
+        gen, score = _cpu_shares(cpus, gens, metrics)
+        assert gens * gen + metrics * score <= cpus and score == round(score, 2) >= 0.01
+    assert _cpu_shares(2, 1, 6) == (1.0, 0.16)  # 0.17 would ask for 2.02 CPUs: the sixth scorer never starts
+    with pytest.raises(AdapterError, match="too few"):
+        _cpu_shares(0.5, 4, 200)
+
+
+def test_ray_options_without_ray_executor_are_one_line_errors(tmp_path):
+    from tests.fakes.cli import run_cli
+
+    proc = run_cli("run", "--model", "test-tone", "--suite", "demo", "--results", str(tmp_path), "--address", "auto", check=False)
+    assert proc.returncode == 2 and proc.stderr.strip() == "ztts-eval: error: --address: only with --executor ray"
+    assert not (tmp_path / "demo").exists()

@@ -20,7 +20,7 @@ def make_executor(name: str = "local", **options: Any) -> Executor:
     if name == "local":
         if any(v is not None for v in options.values()):
             given = ", ".join(k for k, v in options.items() if v is not None)
-            raise ValueError(f"{given} only apply to --executor ray")
+            raise ValueError(f"--{given.replace('_', '-')}: only with --executor ray")
         from ztts_eval.pipeline.executors.local import LocalExecutor
 
         return LocalExecutor()

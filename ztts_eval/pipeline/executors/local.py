@@ -37,7 +37,8 @@ class LocalExecutor(Executor):
     def run(self, plan: StagePlan) -> StageOutcome:
         stages: dict[str, StageStats] = {}
         usage: dict[str, dict[str, float | None]] = {}
-        t0, c0 = time.perf_counter(), cpu_seconds()
+        self._t_run = t0 = time.perf_counter()
+        c0 = cpu_seconds()
         with Progress(len(plan.requests), f"generate {plan.system}") as bar:
             records, stages["generate"] = generate(
                 self._adapter,
@@ -48,7 +49,7 @@ class LocalExecutor(Executor):
                 retry_failed=plan.retry_failed,
                 progress=bar.update,
             )
-        usage["generate"] = _usage(t0, c0)
+        usage["generate"] = self._usage(t0, c0)
         plan.log(stage_log(f"generate {plan.system}", stages["generate"]))
         inputs = plan.score_inputs(records)
         scores: dict[str, dict[str, Any]] = {}
@@ -61,16 +62,23 @@ class LocalExecutor(Executor):
                 with Progress(len(inputs), f"score {m.info.name}") as bar:
                     scores[m.info.name], st = score_samples(m, inputs, plan.store, force=plan.forced(m), progress=bar.update)
             stages[f"score:{m.info.name}"] = st
-            usage[f"score:{m.info.name}"] = _usage(t0, c0)
+            usage[f"score:{m.info.name}"] = self._usage(t0, c0)
             plan.log(stage_log(f"score {m.info.name}", st))
         return StageOutcome(records, scores, corpus, stages, {"stages": usage})
+
+    def _usage(self, t0: float, c0: float) -> dict[str, float | None]:
+        """One process runs one stage at a time: its span is its busy time (GPU time is not measured here)."""
+        span = time.perf_counter() - t0
+        return {
+            "actors": 1,
+            "busy_s": round(span, 3),
+            "cpu_s": round(cpu_seconds() - c0, 3),
+            "gpu_s": None,
+            "span_s": round(span, 3),
+            "start_s": round(t0 - self._t_run, 3),
+            "utilisation": 1.0 if span > 0 else None,
+        }
 
     def close(self) -> None:
         if self._adapter is not None:
             self._adapter.close()
-
-
-def _usage(t0: float, c0: float) -> dict[str, float | None]:
-    """One process runs one stage at a time: its span is its busy time (GPU time is not measured here)."""
-    span = time.perf_counter() - t0
-    return {"actors": 1, "busy_s": round(span, 3), "cpu_s": round(cpu_seconds() - c0, 3), "gpu_s": None, "span_s": round(span, 3)}

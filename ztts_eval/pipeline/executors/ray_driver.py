@@ -9,6 +9,7 @@ whole-set metrics reduce here at the end from the cached features (docs/decision
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -45,11 +46,13 @@ class RayExecutor(Executor):
         score_gpus: float = 0.25,
         max_attempts: int = 3,
         num_cpus: int | None = None,
+        start_timeout_s: float = 900.0,
     ) -> None:
         if max_attempts < 1 or (gen_actors is not None and gen_actors < 1) or not 0 < score_gpus <= 1:
             raise ValueError("ray options: max_attempts ≥ 1, gen_actors ≥ 1, 0 < score_gpus ≤ 1")
         self.address, self.gen_actors, self.gen_gpus = address, gen_actors, gen_gpus
         self.score_gpus, self.max_attempts, self.num_cpus = score_gpus, max_attempts, num_cpus
+        self.start_timeout_s = start_timeout_s
         if address is None and "ray" not in sys.modules:
             # A cluster started here serves only this machine: Ray then binds loopback only.
             os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
@@ -78,10 +81,19 @@ class RayExecutor(Executor):
         cpus, gpus = float(res.get("CPU", 0)), float(res.get("GPU", 0))
         gen_gpus = self.gen_gpus if self.gen_gpus is not None else (1.0 if gpus else 0.0)
         n_gen = self.gen_actors or (max(1, int(gpus // gen_gpus)) if gen_gpus else 1)
-        # Logical CPUs left after the generators, shared by the scorers (Ray places, the OS shares).
-        score_cpus = round(max(0.01, min(1.0, (cpus - n_gen) / max(1, len(metrics)))), 2)
+        gen_cpus, score_cpus = _cpu_shares(cpus, n_gen, len(metrics))
+        score_gpus = {m.info.name: self.score_gpus if gpus and m.info.device != "cpu" else 0.0 for m in metrics}
+        need_gpus = n_gen * gen_gpus + sum(score_gpus.values())
+        if need_gpus > gpus + 1e-9:
+            raise AdapterError(
+                f"the Ray cluster has {gpus:g} GPU(s) and this run asks for {need_gpus:g} "
+                f"({n_gen} generation actor(s) × {gen_gpus:g} + scorers): pass --gen-actors or --score-gpus"
+            )
         includes, root = included_files(), str(Path(cache_root).resolve())
-        gen_cls = ray.remote(GenerationActor).options(num_cpus=1, num_gpus=gen_gpus, max_restarts=-1, max_task_retries=0)
+        env = {"env_vars": thread_env()}
+        gen_cls = ray.remote(GenerationActor).options(
+            num_cpus=gen_cpus, num_gpus=gen_gpus, max_restarts=-1, max_task_retries=0, runtime_env=env
+        )
         gen = [gen_cls.remote(model, adapter.params, includes, root) for _ in range(n_gen)]
         self._actors += gen
         loaded = self._get([a.load.remote() for a in gen])
@@ -100,8 +112,10 @@ class RayExecutor(Executor):
         scorers = {}
         for m in metrics:
             name = m.info.name
-            share = self.score_gpus if gpus and m.info.device != "cpu" else 0.0
-            cls = ray.remote(ScoringActor).options(num_cpus=score_cpus, num_gpus=share, max_restarts=-1, max_task_retries=0)
+            share = score_gpus[name]
+            cls = ray.remote(ScoringActor).options(
+                num_cpus=score_cpus, num_gpus=share, max_restarts=-1, max_task_retries=0, runtime_env=env
+            )
             scorers[name] = cls.remote(name, metric_params.get(name, {}), includes, root, reader)
             self._actors.append(scorers[name])
             self._pools[name] = Pool([scorers[name]], share)
@@ -116,14 +130,22 @@ class RayExecutor(Executor):
             "ray_version": ray.__version__,
             "cluster": {"CPU": cpus, "GPU": gpus},
             "hosts": sorted({x["host"] for x in loaded}),
-            "actors": {"generate": {"count": n_gen, "num_cpus": 1, "num_gpus": gen_gpus}}
+            "actors": {"generate": {"count": n_gen, "num_cpus": gen_cpus, "num_gpus": gen_gpus}}
             | {m.info.name: {"count": 1, "num_cpus": score_cpus, "num_gpus": self._pools[m.info.name].gpus} for m in metrics},
             "max_attempts": self.max_attempts,
+            "threads": thread_env(),
         }
 
     def _get(self, refs: list) -> list:
+        """Start-up answers (adapter loaded, metric fingerprint): a cluster that cannot place an actor
+        would wait forever, so this waits `start_timeout_s` and says where to look."""
         try:
-            return self.ray.get(refs)
+            return self.ray.get(refs, timeout=self.start_timeout_s)
+        except self.ray.exceptions.GetTimeoutError:
+            raise AdapterError(
+                f"Ray actors did not start within {self.start_timeout_s:g} s: the cluster may lack the resources "
+                "they ask for (run.json lists them; `ray status` shows what is free)"
+            ) from None
         except self.ray.exceptions.RayTaskError as exc:  # AdapterError / MetricSetupError: one line upstream
             raise exc.cause if isinstance(exc.cause, BaseException) else exc from None
 
@@ -226,6 +248,27 @@ class RayExecutor(Executor):
         self._actors = []
         if self._owns_ray and self.ray.is_initialized():
             self.ray.shutdown()
+
+
+def thread_env() -> dict[str, str]:
+    """The thread counts this process's numeric libraries use, for every actor. Ray would set
+    OMP_NUM_THREADS to an actor's (fractional → 1) CPU share, and a reduction split over another
+    number of threads differs in the last bits (resemblyzer on the demo: 47.877644517 vs …5129),
+    so actors would not reproduce a local run. Unset here means the libraries' default: the cores
+    this process may use."""
+    default = str(len(os.sched_getaffinity(0)))
+    return {k: os.environ.get(k, default) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+
+def _cpu_shares(cpus: float, n_gen: int, n_metrics: int) -> tuple[float, float]:
+    """Logical CPUs per generation and per scoring actor, so that every actor fits on the cluster
+    at once (they run concurrently: Ray places them, the OS shares the cores). Hundredths, rounded
+    down: Ray refuses finer shares, and rounding up could leave the last actor unplaceable."""
+    gen = min(1.0, cpus / (n_gen + 1))
+    score = math.floor(100 * min(1.0, (cpus - n_gen * gen) / max(1, n_metrics))) / 100
+    if score < 0.01:
+        raise AdapterError(f"the Ray cluster has {cpus:g} CPU(s): too few for {n_gen} generation and {n_metrics} scoring actors")
+    return gen, score
 
 
 def _feeds(plan: StagePlan, store) -> dict[str, dict[str, Feed]]:
