@@ -103,7 +103,8 @@ def test_actor_sigkill_mid_batch_loses_and_duplicates_nothing(tmp_path, ray_addr
     mparams = {"probe_duration": {"marks": str(marks), "kill_once": "demo-en-06#0"}}
     common = dict(model="test-tone-killing", params=params, metrics=["probe_duration", "f0_pyworld"], metric_params=mparams)
     on_ray = _run(tmp_path, "ray", "ray", **common)
-    assert sorted(p.name for p in marks.iterdir()) == ["killed-demo-en-02", "killed-score-demo-en-06#0"]  # both died
+    assert sorted(p.name for p in marks.iterdir()) == ["killed-demo-en-02", "killed-score-demo-en-06#0", "kills.log"]
+    assert sorted((marks / "kills.log").read_text().split()) == ["demo-en-02", "score-demo-en-06#0"]  # both died once
     rows = read_samples(on_ray / "samples.jsonl")
     assert len(rows) == DEMO_ROWS == len({(r["item_id"], r["seed"]) for r in rows})
     assert all(r["status"] == "ok" and set(r["scores"]) == {"probe_duration", "f0_pyworld"} for r in rows)
@@ -131,6 +132,7 @@ def test_item_that_kills_every_time_becomes_a_failed_row(tmp_path, ray_address):
     bad = rows.pop("demo-en-03")
     assert bad["status"] == "failed" and bad["error"].startswith("generation actor died 3 times on this item")
     assert all(r["status"] == "ok" for r in rows.values())
+    assert (tmp_path / "kills.log").read_text().split() == ["demo-en-03"] * 3  # max_attempts deaths, then given up
     assert read_run_meta(out / "run.json")["executor"]["stages"]["generate"]["actor_deaths"] == 3
 
 

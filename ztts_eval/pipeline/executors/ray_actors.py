@@ -9,6 +9,7 @@ Actors re-load lazily after Ray restarts them (a SIGKILL mid-batch), so a restar
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import defaultdict
@@ -86,9 +87,11 @@ class GenerationActor:
             adapter.load()
             self.adapter = adapter
 
+    def ping(self) -> int:
+        return os.getpid()
+
     def load(self) -> dict[str, Any]:
         """Load now (setup errors surface before any work) and say what will generate."""
-        import os
         import socket
 
         with _Timed() as t:
@@ -124,6 +127,9 @@ class ScoringActor:
 
     def fingerprint(self) -> dict[str, Any]:
         return self._metric().fingerprint()
+
+    def ping(self) -> int:
+        return os.getpid()
 
     def score(self, batch: list, kind: str) -> dict[str, Any]:
         """`kind` "sample": metric rows; "feature": whole-set features shaped as scoring.corpus_scores

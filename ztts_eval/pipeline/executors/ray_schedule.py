@@ -19,6 +19,8 @@ from model_adapters.base import failure
 from ztts_eval.pipeline.executors.ray_feeds import Batch, Feed
 from ztts_eval.pipeline.generation import result_record
 
+PING_LIMIT = 240  # half-second tries for a restarted actor to answer (2 minutes) before the run stops
+
 
 @dataclass
 class Pool:
@@ -30,6 +32,7 @@ class Pool:
     gpus: float
     depth: int = 1
     inflight: dict[int, int] = field(default_factory=dict)
+    pings: dict[int, int] = field(default_factory=dict)  # failed pings in a row, per actor
 
     def free(self) -> int | None:
         load = {i: self.inflight.get(i, 0) for i in range(len(self.actors))}
@@ -54,7 +57,7 @@ class Schedule:
         self.gen_queue: deque[Batch] = deque()
         self.feeds: dict[str, list[Feed]] = {}  # metric → its feeds; all share the metric's actor pool
         self.pools: dict[str, Pool] = {}  # stage → actors
-        self.flight: dict[Any, tuple[Batch, int]] = {}  # object ref → (batch, actor index)
+        self.flight: dict[Any, tuple[Batch | None, Pool, int]] = {}  # object ref → (batch or None for a ping, pool, actor)
         self.usage: dict[str, Usage] = {}
         self.counters: dict[str, dict[str, int]] = {}
         self.on_records = None  # callable(list[(request, record)]) set by the executor
@@ -69,7 +72,7 @@ class Schedule:
             ref = actor.synthesize.remote(batch.items)
         else:
             ref = actor.score.remote(batch.items, batch.kind)
-        self.flight[ref] = (batch, i)
+        self.flight[ref] = (batch, pool, i)
         pool.inflight[i] = pool.inflight.get(i, 0) + 1
         u = self.usage.setdefault(batch.stage, Usage())
         u.first_s = u.first_s if u.first_s is not None else time.perf_counter() - self.t0
@@ -91,18 +94,21 @@ class Schedule:
         if not self.flight:
             return False
         (ref,), _ = self.ray.wait(list(self.flight), num_returns=1)
-        batch, i = self.flight.pop(ref)
-        pool = self.pools["generate" if batch.kind == "generate" else batch.feed.metric.info.name]
-        pool.inflight[i] -= 1
+        batch, pool, i = self.flight.pop(ref)
+        if batch is None:
+            return self._pinged(ref, pool, i)
         u = self.usage[batch.stage]
         try:
             out = self.ray.get(ref)
         except self.ray.exceptions.RayActorError as exc:
+            # The actor was alive when it got the batch (see _pinged) and holds one at a time: it died on this one.
             u.deaths += 1
             self._retry(batch, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip())
+            self._ping(pool, i)  # the slot stays taken until Ray has restarted the actor
             return True
         except self.ray.exceptions.RayTaskError as exc:  # the code raised: what the local executor would raise
             raise exc.cause if isinstance(exc.cause, BaseException) else exc from None
+        pool.inflight[i] -= 1
         u.busy_s += out["busy_s"]
         u.cpu_s += out["cpu_s"]
         u.gpu_s += out["busy_s"] * pool.gpus
@@ -117,6 +123,25 @@ class Schedule:
             for k, v in out["counters"].items():
                 totals[k] = totals.get(k, 0) + v
         self.progress.update(batch.stage, len(batch.items))
+        return True
+
+    def _ping(self, pool: Pool, i: int) -> None:
+        self.flight[pool.actors[i].ping.remote()] = (None, pool, i)
+
+    def _pinged(self, ref: Any, pool: Pool, i: int) -> bool:
+        """A restarted actor answers before it gets work again, so a batch sent to a restarting
+        actor is never charged an attempt for a death it did not see (bounded: PING_LIMIT tries)."""
+        try:
+            self.ray.get(ref)
+        except self.ray.exceptions.RayActorError:
+            pool.pings[i] = pool.pings.get(i, 0) + 1
+            if pool.pings[i] > PING_LIMIT:
+                raise RuntimeError(f"a Ray actor did not come back after {PING_LIMIT} tries; see `ray status`") from None
+            time.sleep(0.5)
+            self._ping(pool, i)
+            return True
+        pool.pings[i] = 0
+        pool.inflight[i] -= 1
         return True
 
     def _retry(self, batch: Batch, why: str) -> None:
