@@ -41,6 +41,16 @@ from model_adapters.vendors.transport import (
 READ_SIZE = 64 * 1024
 
 
+class _StreamResponse(http.client.HTTPResponse):
+    """An HTTPResponse whose socket buffer holds READ_SIZE bytes: `read1` then hands over a whole
+    network write at once instead of 8 KiB slices (the stdlib default), so a piece is one chunk."""
+
+    def __init__(self, sock, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(sock, *args, **kwargs)
+        self.fp.close()
+        self.fp = sock.makefile("rb", READ_SIZE)
+
+
 class HttpStream:
     """One open streamed answer. Iterate `pieces()` for (bytes, seconds since send); always closed after."""
 
@@ -97,6 +107,7 @@ def open_stream(
         sent["Content-Type"] = content_type
     cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = cls(parts.hostname, parts.port, timeout=client.timeout_s)
+    conn.response_class = _StreamResponse
     where = f"{method} {client.host}{parts.path}"
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     t0 = time.perf_counter()
