@@ -13,6 +13,7 @@ from typing import Any
 from ztts_eval.pipeline.results import RunPaths, html_path, is_reference, load_summaries, read_samples
 from ztts_eval.pipeline.run_metadata import utc_now
 from ztts_eval.report.leaderboard import legend
+from ztts_eval.report.speed import speed_section
 from ztts_eval.report.table import Line, build_lines, group_of
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
@@ -183,6 +184,7 @@ def write_html(results_dir: Path, suite: str, profile: str) -> Path:
     ]
     for i, (title, fig) in enumerate(figs):
         parts.append(f"<h2>{esc(title)}</h2>" + fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"fig{i}"))
+    parts.append(speed_section(results_dir, suite, profile))  # `ztts-eval speed` results, if any
     parts.append("<h2>Per-sample drill-down</h2>")
     sample_metrics = _headline_columns(order, "sample")
     for s in order:
