@@ -84,8 +84,7 @@ class FakeStreamingServer:
 
     def __enter__(self) -> FakeStreamingServer:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
@@ -163,6 +162,11 @@ class FakeStreamingServer:
             h.send_json(400, {"message": f"fake {self.vendor}: {exc}"})
             return
         h.stream(self, served, fmt, sr)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # 64+ clients connect at once; the stdlib default backlog of 5 resets some
 
 
 class _Handler(BaseHTTPRequestHandler):
