@@ -136,6 +136,7 @@ class SpeedSummary(TypedDict, total=False):
     metric_fingerprints: dict[str, dict[str, Any]]
     environment: dict[str, Any]
     settings: list[dict[str, Any]]  # per setting: label, mode, statistics, client health, quality, worst request
+    argv: list[str] | None
     started: str
     finished: str
 

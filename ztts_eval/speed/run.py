@@ -184,7 +184,7 @@ def run_speed(cfg: SpeedConfig) -> tuple[RunPaths, SpeedSummary]:
         "metrics": [m.info.to_json() for m in metrics],
         "environment": environment(registry.REPO_ROOT),
         "started": started,
-        "argv": cfg.argv,  # type: ignore[typeddict-unknown-key]
+        "argv": cfg.argv,
     }
     rows, summaries = list(kept_rows), []
     try:
