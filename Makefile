@@ -58,6 +58,7 @@ gate-demo: install
 
 bench: install
 	$(PY) benchmarks/harness_overhead.py --model espeak-ng
+	$(PY) benchmarks/speed_overhead.py
 
 clean-results:
 	rm -rf $(RESULTS)/demo $(RESULTS)/.cache

@@ -1,4 +1,4 @@
-"""Command line: `ztts-eval run | report | validate | gate | ls | manifests | env | listen`.
+"""Command line: `ztts-eval run | speed | report | validate | gate | ls | manifests | env | listen`.
 
 Only argparse and the registry are imported at start-up; each command imports what it needs,
 so `--help` and `ls` stay fast and never import torch.
@@ -99,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--retry-failed", action="store_true", help="re-attempt items whose generation failed")
     r.add_argument("--no-report", action="store_true", help="do not print the leaderboard at the end")
     _add_include(r)
+
+    from ztts_eval.speed import cli as cli_speed
+
+    cli_speed.add_parser(sub, _param, _metric_param)
 
     rep = sub.add_parser("report", help="print and write the leaderboard (Markdown + CSV) for a suite")
     rep.add_argument("--suite", default="demo")
@@ -325,6 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         from ztts_eval.listen import cli as cli_listen
 
         return cli_listen.run(args)
+    if args.command == "speed":
+        from ztts_eval.speed import cli as cli_speed
+
+        return cli_speed.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
     from ztts_eval.registry import RegistryError
 

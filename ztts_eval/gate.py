@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ztts_eval.pipeline.flags import excluded_from_headline
-from ztts_eval.pipeline.results import SAMPLES, SUMMARY, ResultsError, read_samples, read_summary
+from ztts_eval.pipeline.results import SAMPLES, SPEED, SUMMARY, ResultsError, read_samples, read_speed, read_summary
 from ztts_eval.pipeline.stats import paired_bootstrap
+from ztts_eval.speed.gate_checks import DEFAULT_SPEED_TOLERANCES, calibrate_speed, speed_checks
 
 BASELINE_KIND = "ztts-eval-baseline"
 COUNT_FIELDS = ("n_failed", "n_flagged")  # per group; plus "over50" per edits column
@@ -24,7 +25,9 @@ DEFAULT_TOLERANCES: dict[str, Any] = {
     "default": {"rel": 0.02},  # 2 % of the baseline value
     "counts": {"n_failed": 0, "n_flagged": 0, "over50": 0},
     "columns": {},
+    "speed": DEFAULT_SPEED_TOLERANCES,  # per load setting, from speed.json (ztts_eval/speed/gate_checks.py)
 }
+EMPTY_SUMMARY: dict[str, Any] = {"groups": [], "metrics": []}  # a folder with speed results only
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Run:
     summary: dict[str, Any]
     samples: dict[str, dict[str, float]] | None
     source: str
+    speed: dict[str, Any] | None = None  # speed.json, when the run folder has one
 
 
 @dataclass
@@ -75,22 +79,23 @@ def load_run(path: str | Path) -> Run:
     """A run folder (summary.json + samples.jsonl), a summary.json, or a baseline bundle."""
     path = Path(path)
     if path.is_dir():
-        summary = read_summary(path / SUMMARY)
+        speed = read_speed(path / SPEED) if (path / SPEED).exists() else None
+        summary = EMPTY_SUMMARY if speed is not None and not (path / SUMMARY).exists() else read_summary(path / SUMMARY)
         samples_file = path / SAMPLES
         rows = read_samples(samples_file) if samples_file.exists() else None
-        return Run(summary, sample_values(rows, summary["metrics"]) if rows is not None else None, str(path))
+        return Run(summary, sample_values(rows, summary["metrics"]) if rows is not None else None, str(path), speed)
     try:
         data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     if isinstance(data, dict) and data.get("kind") == BASELINE_KIND:
-        return Run(data["summary"], data.get("samples"), str(path))
+        return Run(data["summary"], data.get("samples"), str(path), data.get("speed"))
     return Run(read_summary(path), None, str(path))
 
 
 def write_baseline(run_dir: str | Path, out: str | Path) -> Path:
     run = load_run(run_dir)
-    bundle = {"kind": BASELINE_KIND, "source": run.source, "summary": run.summary, "samples": run.samples}
+    bundle = {"kind": BASELINE_KIND, "source": run.source, "summary": run.summary, "samples": run.samples, "speed": run.speed}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(bundle, indent=1, sort_keys=True) + "\n")
     return Path(out)
@@ -180,6 +185,8 @@ def compare(base: Run, cand: Run, tol: dict[str, Any], mode: str = "absolute") -
                     )
         for field in COUNT_FIELDS:
             checks.append(_count_check(label, field, bg.get(field), cg.get(field) if cg else None, tol["counts"].get(field, 0)))
+    if base.speed is not None:
+        checks += speed_checks(base.speed, cand.speed, tol["speed"], Check)
     return checks
 
 
@@ -237,4 +244,7 @@ def calibrate(runs: list[Run], slack: float = 1.25, floor: float = 0.05) -> dict
     for field in COUNT_FIELDS:
         per_label = [[_groups(r.summary).get(l, {}).get(field, 0) for r in runs] for l in _groups(first)]
         counts[field] = max((max(v) - min(v) for v in per_label), default=0)
-    return {"columns": columns, "counts": counts, "calibration": {"runs": [r.source for r in runs], "slack": slack}}
+    out = {"columns": columns, "counts": counts, "calibration": {"runs": [r.source for r in runs], "slack": slack}}
+    if all(r.speed is not None for r in runs):
+        out["speed"] = calibrate_speed([r.speed for r in runs], slack)  # type: ignore[misc]
+    return out

@@ -6,7 +6,10 @@ Layout (every path built here and nowhere else):
     <results>/<suite>/<system>/<profile>/summary.json    Summary: per (subset, language) group
     <results>/<suite>/<system>/<profile>/run.json        RunMeta: how to reproduce the numbers
     <results>/<suite>/<system>/<profile>/run.log         per stage: computed vs cached, seconds
+    <results>/<suite>/<system>/<profile>/speed.json      SpeedSummary: `ztts-eval speed`, per load setting
+    <results>/<suite>/<system>/<profile>/speed_requests.jsonl   one SpeedRow per streamed request
     <results>/<suite>/leaderboard-<profile>.{md,csv}     the table, and -long.csv with intervals
+    <results>/<suite>/leaderboard-<profile>-speed.csv    the speed table (one line per system × setting)
     <results>/<suite>/report-<profile>.html              the HTML report (audio linked into the cache)
     <results>/<suite>/report-<profile>/index.html        `report --bundle`: the page + audio/ beside it
     <results>/<suite>/listen-<profile>/page/             a blind listening test (index.html + audio/)
@@ -31,6 +34,7 @@ from typing import Any, TypedDict
 
 SCHEMA_VERSION = 1
 SAMPLES, SUMMARY, RUN_META, RUN_LOG = "samples.jsonl", "summary.json", "run.json", "run.log"
+SPEED, SPEED_REQUESTS = "speed.json", "speed_requests.jsonl"
 # The adapter group of the recordings themselves: compared by role, never by system name.
 REFERENCE_GROUP = "reference"
 
@@ -81,6 +85,65 @@ class Summary(TypedDict):
     manifest_sha256: str
     metrics: list[dict[str, Any]]  # MetricInfo.to_json() of each metric, in run order
     groups: list[GroupSummary]
+
+
+class SpeedRow(TypedDict, total=False):
+    """One streamed request of `ztts-eval speed` (times in seconds; see ztts_eval/speed/measures.py)."""
+
+    system: str
+    setting: str  # "c=4", "poisson:8/s", …
+    index: int
+    warmup: bool  # warm-up requests are kept as rows but excluded from every statistic
+    item_id: str
+    language: str
+    seed: int
+    status: str  # ok | failed
+    error: str | None
+    due_s: float  # when it should have been sent (setting clock)
+    sent_s: float
+    lag_s: float  # the client's own dispatch lag
+    end_s: float
+    prep_s: float | None
+    ttfb_s: float
+    ttfc_s: float
+    ttfa_s: float | None
+    latency_s: float
+    audio_s: float
+    rtf: float | None
+    n_chunks: int
+    max_gap_s: float
+    mean_gap_s: float
+    worst_stall_s: float
+    total_stall_s: float
+    underrun: bool
+    silent: bool
+    sample_rate: int | None
+    chunks: list[list[float]]  # [arrival seconds, samples] per chunk
+    audio_sha256: str | None
+    audio_path: str | None  # relative to the results folder
+    scores: dict[str, dict[str, Any]]
+
+
+class SpeedSummary(TypedDict, total=False):
+    schema_version: int
+    kind: str  # "ztts-eval-speed"
+    system: str
+    model: str
+    suite: str
+    profile: str
+    group: str
+    streams: bool  # the adapter streams (else measured as one chunk, labelled non-streaming)
+    hardware: dict[str, Any]  # client CPU/GPU as detected, and the declared server hardware
+    config: dict[str, Any]  # everything that shaped the load (settings, warm-up, seed, params)
+    config_sha256: str
+    adapter: dict[str, Any]
+    metrics: list[dict[str, Any]]  # MetricInfo.to_json() of the quality metrics
+    metric_fingerprints: dict[str, dict[str, Any]]
+    environment: dict[str, Any]
+    settings: list[dict[str, Any]]  # per setting: label, mode, statistics, client health, quality, worst request
+    argv: list[str] | None
+    started: str
+    finished: str
 
 
 class RunMeta(TypedDict, total=False):
@@ -136,6 +199,14 @@ class RunPaths:
     def log_file(self) -> Path:
         return self.dir / RUN_LOG
 
+    @property
+    def speed(self) -> Path:
+        return self.dir / SPEED
+
+    @property
+    def speed_requests(self) -> Path:
+        return self.dir / SPEED_REQUESTS
+
     @classmethod
     def of_folder(cls, folder: str | Path) -> RunPaths:
         """The run stored in `folder` (…/<suite>/<system>/<profile>), named from its summary when present."""
@@ -156,6 +227,7 @@ def leaderboard_paths(results_dir: str | Path, suite: str, profile: str) -> dict
         "markdown": out / f"leaderboard-{profile}.md",
         "csv": out / f"leaderboard-{profile}.csv",
         "csv_long": out / f"leaderboard-{profile}-long.csv",
+        "csv_speed": out / f"leaderboard-{profile}-speed.csv",
     }
 
 
@@ -208,6 +280,13 @@ def write_run(paths: RunPaths, rows: list[SampleRow], summary: Summary, meta: Ru
         atomic_write_text(paths.run_meta, text + "\n")
 
 
+def write_speed(paths: RunPaths, rows: list[SpeedRow], summary: SpeedSummary) -> None:
+    """Rows first, then speed.json (atomically each): a reader never sees a summary without its rows."""
+    atomic_write_text(paths.speed_requests, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
+    text = json.dumps({**summary, "schema_version": SCHEMA_VERSION}, indent=2, sort_keys=True, default=str)
+    atomic_write_text(paths.speed, text + "\n")
+
+
 # -- reading ----------------------------------------------------------------------------------
 def _read_json(path: Path) -> Any:
     try:
@@ -234,6 +313,24 @@ def read_run_meta(path: str | Path) -> RunMeta:
     data = _read_json(Path(path))
     _check_version(Path(path), data)
     return data  # type: ignore[return-value]
+
+
+def read_speed(path: str | Path) -> SpeedSummary:
+    data = _read_json(Path(path))
+    if not isinstance(data, dict) or data.get("kind") != "ztts-eval-speed" or "settings" not in data:
+        raise ResultsError(f"{path}: not a ztts-eval speed summary (no kind 'ztts-eval-speed' / 'settings')")
+    _check_version(Path(path), data)
+    return data  # type: ignore[return-value]
+
+
+def read_speed_rows(path: str | Path) -> list[SpeedRow]:
+    return read_samples(path)  # type: ignore[return-value]  # the same JSON-lines reader
+
+
+def load_speed(results_dir: str | Path, suite: str, profile: str) -> list[SpeedSummary]:
+    """Every speed summary of a suite and profile, by system name."""
+    found = sorted(suite_dir(results_dir, suite).glob(f"*/{profile}/{SPEED}"))
+    return [read_speed(p) for p in found]
 
 
 def read_samples(path: str | Path) -> list[SampleRow]:

@@ -20,6 +20,7 @@ from ztts_eval.report.context import SuiteResults, load_suite
 from ztts_eval.report.drilldown import STATIC, drilldown_section
 from ztts_eval.report.leaderboard import legend
 from ztts_eval.report.listening import listening_section
+from ztts_eval.report.speed import speed_section
 from ztts_eval.report.table import Line, build_lines
 
 Section = Callable[[SuiteResults, AudioLinks], str]
@@ -72,8 +73,13 @@ def figures_section(ctx: SuiteResults, _links: AudioLinks) -> str:
     return "".join(parts)
 
 
-# Page order. Another section is one more builder here (e.g. a speed section after the plots).
-SECTIONS: list[Section] = [leaderboard_section, figures_section, listening_section, drilldown_section]
+def speed_results_section(ctx: SuiteResults, _links: AudioLinks) -> str:
+    """`ztts-eval speed` results of the suite, if any (table, latency plots, worst chunk timeline)."""
+    return speed_section(ctx.results_dir, ctx.suite, ctx.profile)
+
+
+# Page order. Another section is one more builder here.
+SECTIONS: list[Section] = [leaderboard_section, figures_section, speed_results_section, listening_section, drilldown_section]
 
 
 def render_page(ctx: SuiteResults, links: AudioLinks) -> str:

@@ -12,7 +12,8 @@ import csv
 import io
 from pathlib import Path
 
-from ztts_eval.pipeline.results import leaderboard_paths, load_summaries
+from ztts_eval.pipeline.results import leaderboard_paths, load_speed, load_summaries
+from ztts_eval.report import speed as speed_table
 from ztts_eval.report.published import CITATION
 from ztts_eval.report.table import Line, build_lines
 
@@ -82,16 +83,43 @@ def print_rich(labels: list[str], lines: list[Line], title: str) -> None:
     Console(width=max(120, 24 * (len(labels) + 2))).print(rt)
 
 
+def print_speed(rows: list[list[str]], title: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table as RichTable
+
+    rt = RichTable(title=title)
+    for h in speed_table.HEADER:
+        rt.add_column(escape(h), overflow="fold")
+    for r in rows:
+        rt.add_row(*[escape(c) for c in r])
+    Console(width=200).print(rt)
+
+
 def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True) -> dict[str, Path]:
     summaries = load_summaries(results_dir, suite, profile)
-    if not summaries:
+    speed = speed_table.speed_rows(load_speed(results_dir, suite, profile))
+    if not summaries and not speed:
         raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
-    labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
-    title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
     paths = leaderboard_paths(results_dir, suite, profile)
-    paths["markdown"].write_text(to_markdown(labels, lines, title), encoding="utf-8")
-    paths["csv"].write_text(to_csv(labels, lines), encoding="utf-8")
-    paths["csv_long"].write_text(to_long_csv(labels, lines), encoding="utf-8")
-    if echo:
-        print_rich(labels, lines, title)
+    text = ""
+    if summaries:
+        labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
+        title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
+        text = to_markdown(labels, lines, title)
+        paths["csv"].write_text(to_csv(labels, lines), encoding="utf-8")
+        paths["csv_long"].write_text(to_long_csv(labels, lines), encoding="utf-8")
+        if echo:
+            print_rich(labels, lines, title)
+    else:
+        del paths["csv"], paths["csv_long"]
+    if speed:  # speed results (`ztts-eval speed`): one line per system × load setting
+        speed_title = f"Real-time serving — suite {suite}, quality profile {profile}"
+        text += ("\n" if text else "") + speed_table.to_markdown(speed, speed_title)
+        paths["csv_speed"].write_text(speed_table.to_csv(speed), encoding="utf-8")
+        if echo:
+            print_speed(speed, speed_title)
+    else:
+        del paths["csv_speed"]
+    paths["markdown"].write_text(text, encoding="utf-8")
     return paths
