@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from tests.fakes.cli import DEMO
-from tests.fakes.torchaudio_reference import reference_torchaudio
+from tests.fakes.reference_wheels import reference_torchaudio
 from ztts_eval.audio import read_audio
 from ztts_eval.metrics.common.sinc_resample import describe, resample_np, sinc_resample
 

@@ -10,8 +10,8 @@ import pytest
 import soundfile as sf
 
 from tests.fakes.cli import DEMO, read_jsonl, run_cli
+from tests.fakes.reference_wheels import reference_torchaudio
 from tests.fakes.standins import make_msr_utmos, make_redimnet, make_speechmos
-from tests.fakes.torchaudio_reference import reference_torchaudio
 from ztts_eval.hashing import sha256_file
 from ztts_eval.metrics.base import NOT_COVERED, MetricSetupError, ScoreInput
 

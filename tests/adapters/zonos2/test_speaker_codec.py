@@ -105,7 +105,7 @@ def test_tiny_encoder_embeds_real_clips(tmp_path):
 def test_front_end_resamples_as_torchaudio(tmp_path, clip):
     """The official front end resamples with torchaudio; ours must give the same log-mel input,
     checked against torchaudio 2.11's own resample (reference wheel) on real prompts."""
-    from tests.fakes.torchaudio_reference import reference_torchaudio
+    from tests.fakes.reference_wheels import reference_torchaudio
 
     a = load_audio(AUDIO / clip)
     enc = spk.SpeakerEncoder(TINY)
