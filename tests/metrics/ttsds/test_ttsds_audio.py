@@ -3,7 +3,7 @@ implementation calls, and ours must return the same samples (bit-identical) and 
 
 from __future__ import annotations
 
-import librosa  # noqa: E402  (the prosody extra installs it)
+import librosa  # the prosody extra installs it
 import numpy as np
 import pytest
 import soundfile as sf
