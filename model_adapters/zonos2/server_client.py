@@ -40,6 +40,7 @@ from model_adapters.vendors.transport import (
     VendorError,
 )
 from model_adapters.zonos2.options import (
+    CONDITIONING_PARAMS,
     LANGUAGE_CODES,
     SAMPLE_RATE,
     language_tag,
@@ -68,6 +69,7 @@ class Zonos2ServerAdapter(Adapter):
     version = "1"
     group = "open"
     published_name: str | None = "ZONOS2 8B"
+    param_sources = CONDITIONING_PARAMS  # what **conditioning accepts
 
     def __init__(
         self,

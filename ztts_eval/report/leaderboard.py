@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from ztts_eval.pipeline.results import leaderboard_paths, load_summaries
+from ztts_eval.report.comparable import flag_incomparable
 from ztts_eval.report.published import CITATION
 from ztts_eval.report.table import Line, build_lines
 
@@ -86,12 +87,16 @@ def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True)
     summaries = load_summaries(results_dir, suite, profile)
     if not summaries:
         raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
+    warnings = flag_incomparable(summaries)  # other manifest or a --limit subset: marked †, named below
     labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
     title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
     paths = leaderboard_paths(results_dir, suite, profile)
-    paths["markdown"].write_text(to_markdown(labels, lines, title), encoding="utf-8")
+    notes = "".join(f"† {w}\n" for w in warnings)
+    paths["markdown"].write_text(to_markdown(labels, lines, title) + ("\n" + notes if notes else ""), encoding="utf-8")
     paths["csv"].write_text(to_csv(labels, lines), encoding="utf-8")
     paths["csv_long"].write_text(to_long_csv(labels, lines), encoding="utf-8")
     if echo:
         print_rich(labels, lines, title)
+        for w in warnings:
+            print(f"† {w}")
     return paths
