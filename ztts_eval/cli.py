@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -136,9 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("action", choices=("create", "ls"), help="create an environment, or list them")
     e.add_argument("name", nargs="?", help="environment name (see `ztts-eval env ls`)")
     e.add_argument("--source", help="local clone to pip install -e into the environment (zonos-v0.1)")
+    from ztts_eval.setup import cli as cli_setup
     from ztts_eval.suites import cli as cli_manifests
 
     cli_manifests.add_parser(sub, _metric_param)
+    cli_setup.add_parsers(sub, {"metrics": _metrics, "param": _param, "metric_param": _metric_param})
+    r.add_argument("--models", type=Path, help="offline models folder from `ztts-eval models download` (sets ZTTS_EVAL_MODELS)")
     return p
 
 
@@ -148,6 +152,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ztts_eval.pipeline.runner import RunConfig, RunError, run_evaluation
     from ztts_eval.registry import RegistryError
 
+    if args.models:
+        from ztts_eval.setup.models_dir import ENV
+
+        os.environ[ENV] = str(args.models)  # every loader, and every worker process, reads it
     metric_params: dict[str, dict[str, str]] = {}
     for metric, key, value in args.metric_param:
         metric_params.setdefault(metric, {})[key] = value
@@ -369,6 +377,10 @@ def main(argv: list[str] | None = None) -> int:
         from ztts_eval.suites import cli as cli_manifests
 
         return cli_manifests.run(args)
+    if args.command in ("doctor", "models"):
+        from ztts_eval.setup import cli as cli_setup
+
+        return cli_setup.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
     return handler(args)
 

@@ -173,8 +173,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     manifest, limit = limit_manifest(_load_valid_manifest(cfg.suite), cfg.limit)
     suite_name = manifest.items[0].suite
     metrics: list[Metric] = [registry.metric_class(n)(**cfg.metric_params.get(n, {})) for n in metric_names]
-    for m in metrics:
-        m.preflight()
+    _preflight_all(metrics, cfg)
     adapter = registry.adapter_class(cfg.model)(**cfg.params)
     adapter.load()
     system = cfg.name or cfg.model
@@ -248,6 +247,31 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
         adapter.close()
         store.close()
     return RunOutcome(paths=paths, summary=summary, stages=stages)
+
+
+def _preflight_all(metrics: list[Metric], cfg: RunConfig) -> None:
+    """Every metric's preflight, then the model's pieces (checked, not loaded) when any failed:
+    all missing pieces in one message, before any work (the form `ztts-eval doctor` prints)."""
+    from ztts_eval.metrics.base import MetricSetupError
+
+    failed = {}
+    for m in metrics:
+        try:
+            m.preflight()
+        except MetricSetupError as exc:
+            failed[m.info.name] = str(exc)
+    if failed:
+        from ztts_eval.setup.doctor import check, missing_lines
+        from ztts_eval.setup.pieces import pieces_for
+
+        pieces = pieces_for(cfg.model, [m.info.name for m in metrics], cfg.params, cfg.metric_params)
+        problems = missing_lines([check(p) for p in pieces])
+        # a metric whose pieces all look present but whose preflight failed (a corrupt file…) keeps its own line
+        problems += [f"metric {n}: {e}" for n, e in failed.items() if not any(f"metric {n}" in line for line in problems)]
+        shown = "\n  ".join(problems)
+        raise RunError(
+            f"{len(problems)} missing piece(s), nothing was run (`ztts-eval doctor` prints them as a table):\n  {shown}"
+        )
 
 
 def seeds_for(seeds: list[int], metrics: list[Metric]) -> list[int]:
