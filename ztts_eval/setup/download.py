@@ -166,7 +166,7 @@ def download(root: Path, pieces: list[Piece], echo: Any = print) -> tuple[dict[s
         if (
             held
             and (root / held["path"]).exists()
-            and (not piece.ref or piece.ref in (held.get("revision"), held.get("requested")))
+            and (piece.kind == "archive" or not piece.ref or piece.ref in (held.get("revision"), held.get("requested")))
         ):
             echo(f"have     {piece.label}")
             continue
