@@ -41,7 +41,7 @@ def main() -> int:
     from ztts_eval.metrics.ttsds.mpm import load_mpm, mpm_ids
     from ztts_eval.metrics.ttsds.parallel import default_workers, pitch_many
 
-    clips = sorted((ROOT / "manifests" / "demo" / "audio").glob("*.flac")) * args.repeat
+    clips = sorted((ROOT / "ztts_eval" / "data" / "demo" / "audio").glob("*.flac")) * args.repeat
     audio = [load_ttsds(p) for p in clips]
     seconds = sum(len(x) for x in audio) / TTSDS_SR
     print(f"{len(clips)} clips, {seconds:.0f} s of audio, {default_workers()} cores\n")

@@ -7,6 +7,8 @@ so `--help` and `ls` stay fast and never import torch.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -74,18 +76,53 @@ def _report_suite(suite: str) -> str:
         raise FileNotFoundError(f"--suite {suite}: cannot read the suite name from the manifest ({exc})") from None
 
 
+def _metrics(text: str) -> list[str]:
+    """`--metrics a,b`, or `none` for generation only; an empty value is a mistake, never "all"."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--metrics is empty: name metrics (a,b), or none to only generate")
+    return [] if names == ["none"] else names
+
+
+def _limit(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--limit takes a positive number of items, got {text!r}")
+    return n
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ztts-eval")
+    except PackageNotFoundError:  # a source checkout without an install
+        from ztts_eval import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ztts-eval", description="Reproducible TTS evaluation (ZTTS1-Eval and more).")
+    p.add_argument("--version", action="version", version=f"ztts-eval {_version()}", help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="generate audio with a model on a suite and score it (resumable)")
     r.add_argument("--model", required=True, help="adapter name (see `ztts-eval ls`)")
-    r.add_argument("--suite", required=True, help="suite name (e.g. demo) or path to a manifest .jsonl")
+    r.add_argument("--suite", required=True, help="suite name (e.g. demo) or manifest .jsonl path; several: a,b")
     r.add_argument("--profile", default="lite", help="metric profile: lite (offline) or ztts1")
     r.add_argument("--seeds", type=_seeds, default=[0], help="comma-separated seeds, e.g. 0,1 (default 0)")
     r.add_argument("--param", type=_param, action="append", default=[], help="adapter parameter KEY=VALUE (repeatable)")
     r.add_argument("--name", help="system name in results (default: the model name)")
-    r.add_argument("--metrics", help="comma-separated metric names overriding the profile's list")
+    r.add_argument(
+        "--metrics", type=_metrics, help="comma-separated metric names overriding the profile's list; none: generate only"
+    )
+    r.add_argument(
+        "--limit", type=_limit, help="run a deterministic subset of N items per suite, spread over languages (recorded)"
+    )
     r.add_argument(
         "--metric-param",
         type=_metric_param,
@@ -105,9 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_speed.add_parser(sub, _param, _metric_param)
 
     rep = sub.add_parser("report", help="print and write the leaderboard (Markdown + CSV) for a suite")
-    rep.add_argument("--suite", default="demo")
-    rep.add_argument("--profile", default="lite")
-    rep.add_argument("--results", type=Path, default=Path("results"))
+    rep.add_argument("--suite", default="demo", help="suite name as recorded in results (default demo)")
+    rep.add_argument("--profile", default="lite", help="metric profile whose runs to tabulate (default lite)")
+    rep.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
     rep.add_argument("--html", action="store_true", help="also write a self-contained HTML report (needs the 'report' extra)")
     _add_include(rep)
     rep.add_argument("--bundle", action="store_true", help="HTML report as a folder with its audio beside it (implies --html)")
@@ -132,18 +169,28 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--slack", type=float, default=1.25, help="calibration: multiply the worst spread by this")
     g.add_argument("--write-baseline", type=Path, metavar="RUN", help="bundle a run folder as a baseline file")
     g.add_argument("--output", type=Path, help="where --calibrate / --write-baseline write (default: stdout / required)")
+    g.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="gate even when suite, manifest, subset, metric versions, scorers or group sizes differ (listed in the report)",
+    )
 
-    _add_include(sub.add_parser("ls", help="list adapters, metrics, profiles and suites"))
+    ls = sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
+    ls.add_argument("--params", metavar="NAME", help="list the typed parameters of one model or metric")
+    _add_include(ls)
     e = sub.add_parser("env", help="create isolated environments for adapters with conflicting pins")
-    e.add_argument("action", choices=("create", "ls"))
+    e.add_argument("action", choices=("create", "ls"), help="create an environment, or list them")
     e.add_argument("name", nargs="?", help="environment name (see `ztts-eval env ls`)")
     e.add_argument("--source", help="local clone to pip install -e into the environment (zonos-v0.1)")
+    from ztts_eval.setup import cli as cli_setup
     from ztts_eval.suites import cli as cli_manifests
 
     cli_manifests.add_parser(sub, _metric_param)
     from ztts_eval.listen import cli as cli_listen
 
     cli_listen.add_parser(sub)
+    cli_setup.add_parsers(sub, {"metrics": _metrics, "param": _param, "metric_param": _metric_param})
+    r.add_argument("--models", type=Path, help="offline models folder from `ztts-eval models download` (sets ZTTS_EVAL_MODELS)")
     return p
 
 
@@ -153,6 +200,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ztts_eval.pipeline.runner import RunConfig, RunError, run_evaluation
     from ztts_eval.registry import RegistryError
 
+    if args.models:
+        from ztts_eval.setup.models_dir import ENV
+
+        os.environ[ENV] = str(args.models)  # every loader, and every worker process, reads it
     metric_params: dict[str, dict[str, str]] = {}
     for metric, key, value in args.metric_param:
         metric_params.setdefault(metric, {})[key] = value
@@ -167,26 +218,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         force=frozenset(args.force),
         retry_failed=args.retry_failed,
-        metrics=args.metrics.split(",") if args.metrics else None,
+        metrics=args.metrics,
+        limit=args.limit,
         argv=sys.argv[1:],
         metric_params=metric_params,
     )
     valid_force = {"generate", "score"}
+    suites = [s.strip() for s in args.suite.split(",") if s.strip()]
     try:
-        from ztts_eval.registry import metric_names
+        from ztts_eval.registry import metric_names, suite_manifest
 
         unknown = set(cfg.force) - valid_force - set(metric_names())
         if unknown:
             raise RegistryError(f"--force takes generate, score or a metric name; got {', '.join(sorted(unknown))}")
-        outcome = run_evaluation(cfg)
+        if not suites:
+            raise RegistryError("--suite is empty: name a suite (see `ztts-eval ls`) or a manifest path")
+        for suite in suites:  # every name checked before the first suite starts
+            suite_manifest(suite)
+        outcomes = [run_evaluation(dataclasses.replace(cfg, suite=suite)) for suite in suites]
     except (RunError, RegistryError, AdapterError, MetricSetupError, ValueError, TypeError) as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2
-    print(f"results: {outcome.out_dir}", file=sys.stderr)
-    if not args.no_report:
-        from ztts_eval.report.leaderboard import write_report
+    for outcome in outcomes:
+        print(f"results: {outcome.out_dir}", file=sys.stderr)
+        if not args.no_report:
+            from ztts_eval.report.leaderboard import write_report
 
-        write_report(args.results, outcome.paths.suite, args.profile)
+            write_report(args.results, outcome.paths.suite, args.profile)
     return 0
 
 
@@ -218,9 +276,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from ztts_eval.pipeline.manifest import load_manifest, write_manifest
     from ztts_eval.pipeline.validate import validate_manifest
-    from ztts_eval.registry import suite_manifest
+    from ztts_eval.registry import RegistryError, suite_manifest
 
-    path = suite_manifest(args.manifest)
+    try:
+        path = suite_manifest(args.manifest)
+    except RegistryError as exc:
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        return 2
     problems = validate_manifest(path, check_sidecar=not args.seal)
     for p in problems:
         print(f"{path}: {p}")
@@ -240,6 +302,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     import json
 
     from ztts_eval import gate
+    from ztts_eval.report import comparable
 
     try:
         if args.write_baseline:
@@ -255,13 +318,24 @@ def cmd_gate(args: argparse.Namespace) -> int:
             return 0
         if not (args.candidate and args.baseline):
             raise ValueError("gate needs --candidate and --baseline (or --calibrate / --write-baseline)")
-        checks = gate.compare(
-            gate.load_run(args.baseline), gate.load_run(args.candidate), gate.load_tolerances(args.tolerances), mode=args.mode
-        )
+        base, cand = gate.load_run(args.baseline), gate.load_run(args.candidate)
+        diffs = comparable.differences(base.summary, cand.summary)
+        if diffs and not args.allow_mismatch:
+            for d in diffs:
+                print(f"MISMATCH {d}", file=sys.stderr)
+            print(
+                f"ztts-eval: error: {cand.source} is not comparable with {base.source} ({len(diffs)} difference(s) above); "
+                "gate a run of the same suite, manifest and scorers, or pass --allow-mismatch",
+                file=sys.stderr,
+            )
+            return 2
+        checks = gate.compare(base, cand, gate.load_tolerances(args.tolerances), mode=args.mode)
     except (OSError, ValueError, KeyError) as exc:
         print(f"ztts-eval: error: {exc}", file=sys.stderr)
         return 2
-    text = gate.markdown(checks, f"ztts-eval gate ({args.mode})")
+    text = gate.markdown(checks, f"ztts-eval gate ({args.mode})") + comparable.markdown_section(
+        diffs, comparable.notes(base.summary, cand.summary)
+    )
     if args.markdown:
         args.markdown.write_text(text)
     print(text)
@@ -292,8 +366,11 @@ def cmd_env(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ls(_: argparse.Namespace) -> int:
+def cmd_ls(args: argparse.Namespace) -> int:
     from ztts_eval import registry
+
+    if args.params:
+        return _ls_params(args.params)
 
     print("models:")
     for name in registry.adapter_names():
@@ -313,8 +390,36 @@ def cmd_ls(_: argparse.Namespace) -> int:
         print(f"  {name:8s} {listed}")
     print("suites:")
     for name, rel in registry.SUITES.items():
-        print(f"  {name:8s} {registry.manifests_dir() / rel}")
+        print(f"  {name:8s} {registry.suites_dir() / rel}")
     return 0
+
+
+def _ls_params(name: str) -> int:
+    """`ztts-eval ls --params NAME`: a model's or a metric's typed parameters."""
+    from ztts_eval import registry
+    from ztts_eval.setup.params import describe_params
+
+    kinds = [
+        ("model", registry.adapter_names(), registry.adapter_class),
+        ("metric", registry.metric_names(), registry.metric_class),
+    ]
+    for kind, table, load in kinds:
+        if name in table:
+            lines = describe_params(load(name))
+            print(
+                f"{kind} {name}: {len(lines)} parameter(s)"
+                + (" (set with --param KEY=VALUE)" if kind == "model" else f" (set with --metric-param {name}.KEY=VALUE)")
+            )
+            for line in lines:
+                print(f"  {line}")
+            return 0
+    known = {**registry.adapter_names(), **registry.metric_names()}
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    print(f"ztts-eval: error: no model or metric named {name!r}{hint}", file=sys.stderr)
+    return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,6 +438,10 @@ def main(argv: list[str] | None = None) -> int:
         from ztts_eval.speed import cli as cli_speed
 
         return cli_speed.run(args)
+    if args.command in ("doctor", "models"):
+        from ztts_eval.setup import cli as cli_setup
+
+        return cli_setup.run(args)
     handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
     from ztts_eval.registry import RegistryError
 

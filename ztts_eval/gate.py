@@ -95,7 +95,9 @@ def load_run(path: str | Path) -> Run:
 
 def write_baseline(run_dir: str | Path, out: str | Path) -> Path:
     run = load_run(run_dir)
-    bundle = {"kind": BASELINE_KIND, "source": run.source, "summary": run.summary, "samples": run.samples, "speed": run.speed}
+    s = run.summary  # the source as results-relative names: a committed baseline carries no machine path
+    source = f"{s.get('suite')}/{s.get('system')}/{s.get('profile')}"
+    bundle = {"kind": BASELINE_KIND, "source": source, "summary": run.summary, "samples": run.samples, "speed": run.speed}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(bundle, indent=1, sort_keys=True) + "\n")
     return Path(out)

@@ -54,6 +54,8 @@ PROFILES: dict[str, list[str]] = {
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Shipped inside the package (so `pip install .` finds them, not only a repository checkout).
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 SUITES: dict[str, str] = {"demo": "demo/manifest.jsonl"}
 
 
@@ -166,11 +168,18 @@ def manifests_dir() -> Path:
     return Path(os.environ.get("ZTTS_EVAL_MANIFESTS", REPO_ROOT / "manifests"))
 
 
+def suites_dir() -> Path:
+    """Where registered suites live: the package's data, or ZTTS_EVAL_SUITES."""
+    return Path(os.environ.get("ZTTS_EVAL_SUITES", PACKAGE_DATA))
+
+
 def suite_manifest(suite: str) -> Path:
-    """A registered suite name, or a path to a manifest file."""
+    """A registered suite name, or a path to a manifest file (RegistryError, one line, otherwise)."""
     if suite in SUITES:
-        return manifests_dir() / SUITES[suite]
+        return suites_dir() / SUITES[suite]
     path = Path(suite)
-    if path.suffix == ".jsonl" or path.is_file():
+    if path.is_file():
         return path
+    if path.suffix == ".jsonl" or os.sep in suite:
+        raise RegistryError(f"suite {suite!r}: no such manifest file (a registered name is one of {', '.join(SUITES)})")
     return Path(_lookup("suite", SUITES, suite))

@@ -36,6 +36,7 @@ from model_adapters.base import (
 )
 from model_adapters.zonos2.options import (
     CODEC_HUB_ID,
+    CONDITIONING_PARAMS,
     EXPECTED_CONFIG,
     LANGUAGE_CODES,
     MODEL_HUB_ID,
@@ -62,6 +63,7 @@ class Zonos2Adapter(Adapter):
     version = "1"
     group = "open"
     published_name: str | None = "ZONOS2 8B"
+    param_sources = CONDITIONING_PARAMS  # what **conditioning accepts
 
     def __init__(
         self,

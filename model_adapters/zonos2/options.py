@@ -113,3 +113,7 @@ def published_name(params: dict[str, Any]) -> str | None:
     if any(params[k] != v for k, v in defaults.items()):
         return None
     return "ZONOS2 8B Quality Mode" if params["quality_mode"] else "ZONOS2 8B"
+
+
+# What `**conditioning` accepts, for the typed parameter declarations (ztts_eval.setup.params).
+CONDITIONING_PARAMS = (shared_params, SAMPLING_DEFAULTS)

@@ -47,6 +47,7 @@ from model_adapters.vendors.transport import (
     VendorError,
 )
 from model_adapters.zonos2.options import (
+    CONDITIONING_PARAMS,
     LANGUAGE_CODES,
     SAMPLE_RATE,
     language_tag,
@@ -76,6 +77,7 @@ class Zonos2ServerAdapter(Adapter):
     group = "open"
     published_name: str | None = "ZONOS2 8B"
     streams = True
+    param_sources = CONDITIONING_PARAMS  # what **conditioning accepts
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 SCHEMA_VERSION = 1
 SAMPLES, SUMMARY, RUN_META, RUN_LOG = "samples.jsonl", "summary.json", "run.json", "run.log"
@@ -85,6 +85,9 @@ class Summary(TypedDict):
     manifest_sha256: str
     metrics: list[dict[str, Any]]  # MetricInfo.to_json() of each metric, in run order
     groups: list[GroupSummary]
+    # Added after schema 1 shipped; absent from older files (readers use .get):
+    limit: NotRequired[dict[str, int] | None]  # --limit N: {"n", "items", "of"}; None for the full suite
+    scorers: NotRequired[dict[str, dict[str, Any]]]  # name → {"fingerprint", "packages"} (report/comparable.py)
 
 
 class SpeedRow(TypedDict, total=False):

@@ -22,7 +22,10 @@ from ztts_eval.pipeline.progress import Progress
 from ztts_eval.pipeline.results import RunPaths, SampleRow, is_reference, log, write_run
 from ztts_eval.pipeline.run_metadata import environment, utc_now
 from ztts_eval.pipeline.scoring import corpus_scores, score_samples
+from ztts_eval.pipeline.subset import limit_manifest
 from ztts_eval.pipeline.validate import validate_manifest
+from ztts_eval.report.comparable import scorer_identity
+from ztts_eval.setup.params import check_params
 from ztts_eval.store import Store
 
 
@@ -42,7 +45,8 @@ class RunConfig:
     cache_dir: Path | None = None
     force: frozenset[str] = frozenset()  # "generate", "score", or metric names
     retry_failed: bool = False
-    metrics: list[str] | None = None  # overrides the profile's list
+    metrics: list[str] | None = None  # overrides the profile's list ([]: generate only)
+    limit: int | None = None  # a stratified subset of N items (ztts_eval.pipeline.subset), recorded
     metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
     argv: list[str] | None = None
 
@@ -156,18 +160,20 @@ def _rows(
 def run_evaluation(cfg: RunConfig) -> RunOutcome:
     t_start = time.perf_counter()
     started = utc_now()
-    manifest = _load_valid_manifest(cfg.suite)
-    suite_name = manifest.items[0].suite
-    if cfg.metrics:
+    if cfg.metrics is not None:
         metric_names = registry.resolve_quality(cfg.metrics, cfg.metric_params)
     else:
         metric_names = registry.profile_metrics(cfg.profile, cfg.metric_params)
     unknown = set(cfg.metric_params) - set(metric_names)
     if unknown:
         raise RunError(f"--metric-param names metric(s) not in this run: {', '.join(sorted(unknown))}")
+    # Typed and known before any work: a misspelt name must never run at the default silently.
+    cfg.params = check_params("model", cfg.model, registry.adapter_class(cfg.model), cfg.params)
+    cfg.metric_params = {n: check_params("metric", n, registry.metric_class(n), p) for n, p in cfg.metric_params.items()}
+    manifest, limit = limit_manifest(_load_valid_manifest(cfg.suite), cfg.limit)
+    suite_name = manifest.items[0].suite
     metrics: list[Metric] = [registry.metric_class(n)(**cfg.metric_params.get(n, {})) for n in metric_names]
-    for m in metrics:
-        m.preflight()
+    _preflight_all(metrics, cfg)
     adapter = registry.adapter_class(cfg.model)(**cfg.params)
     adapter.load()
     system = cfg.name or cfg.model
@@ -212,6 +218,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             "force": sorted(cfg.force),
             "retry_failed": cfg.retry_failed,
             "manifest": {"path": str(manifest.path), "sha256": manifest.sha256, "rows": len(manifest.items)},
+            "limit": limit,
             "adapter": {"fingerprint": adapter.fingerprint(), "capabilities": _caps_json(caps)},
             "metrics": {m.info.name: m.fingerprint() for m in metrics},
             "environment": environment(registry.REPO_ROOT),
@@ -229,7 +236,9 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
                 "group": adapter.group,
                 "published_name": adapter.published_name,
                 "manifest_sha256": manifest.sha256,
+                "limit": limit,
                 "metrics": [m.info.to_json() for m in metrics],
+                "scorers": {m.info.name: scorer_identity(m) for m in metrics},
                 "groups": summary,
             },
             meta,
@@ -238,6 +247,31 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
         adapter.close()
         store.close()
     return RunOutcome(paths=paths, summary=summary, stages=stages)
+
+
+def _preflight_all(metrics: list[Metric], cfg: RunConfig) -> None:
+    """Every metric's preflight, then the model's pieces (checked, not loaded) when any failed:
+    all missing pieces in one message, before any work (the form `ztts-eval doctor` prints)."""
+    from ztts_eval.metrics.base import MetricSetupError
+
+    failed = {}
+    for m in metrics:
+        try:
+            m.preflight()
+        except MetricSetupError as exc:
+            failed[m.info.name] = str(exc)
+    if failed:
+        from ztts_eval.setup.doctor import check, missing_lines
+        from ztts_eval.setup.pieces import pieces_for
+
+        pieces = pieces_for(cfg.model, [m.info.name for m in metrics], cfg.params, cfg.metric_params)
+        problems = missing_lines([check(p) for p in pieces])
+        # a metric whose pieces all look present but whose preflight failed (a corrupt file…) keeps its own line
+        problems += [f"metric {n}: {e}" for n, e in failed.items() if not any(f"metric {n}" in line for line in problems)]
+        shown = "\n  ".join(problems)
+        raise RunError(
+            f"{len(problems)} missing piece(s), nothing was run (`ztts-eval doctor` prints them as a table):\n  {shown}"
+        )
 
 
 def seeds_for(seeds: list[int], metrics: list[Metric]) -> list[int]:

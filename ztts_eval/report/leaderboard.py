@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ztts_eval.pipeline.results import leaderboard_paths, load_speed, load_summaries
 from ztts_eval.report import speed as speed_table
+from ztts_eval.report.comparable import flag_incomparable
 from ztts_eval.report.published import CITATION
 from ztts_eval.report.table import Line, build_lines
 
@@ -104,13 +105,17 @@ def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True)
     paths = leaderboard_paths(results_dir, suite, profile)
     text = ""
     if summaries:
+        warnings = flag_incomparable(summaries)  # other manifest or a --limit subset: marked †, named below
         labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
         title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
-        text = to_markdown(labels, lines, title)
+        notes = "".join(f"† {w}\n" for w in warnings)
+        text = to_markdown(labels, lines, title) + ("\n" + notes if notes else "")
         paths["csv"].write_text(to_csv(labels, lines), encoding="utf-8")
         paths["csv_long"].write_text(to_long_csv(labels, lines), encoding="utf-8")
         if echo:
             print_rich(labels, lines, title)
+            for w in warnings:
+                print(f"† {w}")
     else:
         del paths["csv"], paths["csv_long"]
     if speed:  # speed results (`ztts-eval speed`): one line per system × load setting

@@ -1,4 +1,4 @@
-"""The ZONOS2 report's Tables III/IV, shipped in results/published/, mapped onto our columns.
+"""The ZONOS2 report's Tables III/IV, shipped in ztts_eval/data/published/, mapped onto our columns.
 
 Only faithful columns map (wer, sim ↔ spk_sim, utmos ↔ MSR-UTMOS) and only for the ZTTS1 suites:
 a lite number or a UTMOS22 fallback is never printed beside a published MSR-UTMOS value.
@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ztts_eval.registry import REPO_ROOT
+from ztts_eval.registry import PACKAGE_DATA
 
-PUBLISHED_CSV = REPO_ROOT / "results" / "published" / "zonos2_tech_report_ztts1.csv"
+PUBLISHED_CSV = PACKAGE_DATA / "published" / "zonos2_tech_report_ztts1.csv"
 CITATION = "ZONOS2 Technical Report (Clark et al., Zyphra 2026, arXiv:2606.24320), Tables III/IV"
 SUITE_TO_SET = {"ztts1-clean": "clean", "ztts1-itw": "itw"}
 COLUMN_TO_METRIC = {"wer": "wer", "sim": "spk_sim", "utmos": "utmos"}
