@@ -33,8 +33,8 @@ def add_parser(sub: argparse._SubParsersAction, param: Callable, metric_param: C
     sp.add_argument("--server-hardware", help="where the model runs, e.g. '1x H100 80GB' (recorded and shown)")
     sp.add_argument("--max-in-flight", type=int, default=256, help="open loop: most concurrent streams (default 256)")
     sp.add_argument("--lag-limit-ms", type=float, default=20.0, help="client lag p99 above this marks the client overloaded")
-    sp.add_argument("--results", type=Path, default=Path("results"))
-    sp.add_argument("--cache-dir", type=Path)
+    sp.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
+    sp.add_argument("--cache-dir", type=Path, help="cache folder (default <results>/.cache)")
     sp.add_argument("--force", action="store_true", help="re-measure settings already in speed.json")
 
 
