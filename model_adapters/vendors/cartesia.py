@@ -22,6 +22,7 @@ from model_adapters.base import (
 from model_adapters.vendors.audio import decode_audio
 from model_adapters.vendors.base import VendorAdapter
 from model_adapters.vendors.transport import VendorError
+from model_adapters.vendors.wire import AUDIO_TYPES
 
 API_VERSION = "2026-08-14"
 SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
@@ -104,7 +105,8 @@ class CartesiaAdapter(VendorAdapter):
             body["generation_config"] = p["generation_config"]
 
         def speak(voice_id: str) -> tuple[str, bytes]:
-            return voice_id, self.http.request("POST", "/tts/bytes", json_body={**body, "voice": self._voice_spec(voice_id)}).body
+            spec = {**body, "voice": self._voice_spec(voice_id)}
+            return voice_id, self.http.request("POST", "/tts/bytes", json_body=spec, expect=AUDIO_TYPES).body
 
         if req.prompt_audio is not None:
             voice_id, audio = self.with_cloned_voice(req, speak)

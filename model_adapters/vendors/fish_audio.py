@@ -24,6 +24,7 @@ from model_adapters.base import (
 from model_adapters.vendors.audio import as_wav, decode_audio, read_prompt
 from model_adapters.vendors.base import VendorAdapter
 from model_adapters.vendors.transport import VendorError, flag
+from model_adapters.vendors.wire import AUDIO_TYPES
 
 # Languages on the fishaudio/s2-pro model card (83), and Fish S1's 13.
 S2_LANGUAGES = frozenset(
@@ -169,13 +170,14 @@ class FishAudioAdapter(VendorAdapter):
         body: dict[str, Any] = {"text": req.text, "format": "wav", "sample_rate": p["sample_rate"], **p["options"]}
 
         def speak(reference_id: str) -> tuple[str, bytes]:
-            return reference_id, self.http.request("POST", "/v1/tts", json_body={**body, "reference_id": reference_id}).body
+            spec = {**body, "reference_id": reference_id}
+            return reference_id, self.http.request("POST", "/v1/tts", json_body=spec, expect=AUDIO_TYPES).body
 
         if req.prompt_audio is not None and p["clone_mode"] == "inline":
             raw, sha = read_prompt(req.prompt_audio)
             packed = msgpack_dumps({**body, "references": [{"audio": as_wav(raw), "text": req.prompt_text or ""}]})
             voice = f"inline:{sha[:12]}"
-            audio = self.http.request("POST", "/v1/tts", data=packed, content_type="application/msgpack").body
+            audio = self.http.request("POST", "/v1/tts", data=packed, content_type="application/msgpack", expect=AUDIO_TYPES).body
         elif req.prompt_audio is not None:
             voice, audio = self.with_cloned_voice(req, speak)
         elif p["reference_id"]:
