@@ -66,7 +66,7 @@ def check_summary_shape(path: str | Path, data: dict[str, Any]) -> None:
             where = f"metrics[{i}].columns[{j}]"
             need(isinstance(col, dict) and isinstance(col.get("name"), str), where, "an object with a name")
             need(col.get("higher_is_better") in (True, False, None), f"{where}.higher_is_better", "true, false or null")
-            need(isinstance(col.get("aggregation", ""), str), f"{where}.aggregation", "a string")
+            need(isinstance(col.get("aggregation"), str), f"{where}.aggregation", "a string")
     need(isinstance(data["groups"], list), "groups", "a list")
     for i, group in enumerate(data["groups"]):
         need(isinstance(group, dict) and isinstance(group.get("label"), str), f"groups[{i}]", "an object with a label")
