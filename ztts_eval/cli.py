@@ -194,7 +194,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _fail(message: object, code: int = 2) -> int:
+    """One line on stderr, no traceback: the exit code says what kind (2 usage or unreadable input)."""
+    print(f"ztts-eval: error: {' '.join(str(message).split())}", file=sys.stderr)
+    return code
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    import sqlite3
+
     from model_adapters.base import AdapterError
     from ztts_eval.metrics.base import MetricSetupError
     from ztts_eval.pipeline.runner import RunConfig, RunError, run_evaluation
@@ -237,14 +245,19 @@ def cmd_run(args: argparse.Namespace) -> int:
             suite_manifest(suite)
         outcomes = [run_evaluation(dataclasses.replace(cfg, suite=suite)) for suite in suites]
     except (RunError, RegistryError, AdapterError, MetricSetupError, ValueError, TypeError) as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
+        print(f"ztts-eval: error: {exc}", file=sys.stderr)  # RunError lists manifest problems, one per line
         return 2
+    except (OSError, sqlite3.Error, RuntimeError) as exc:  # disk full, permissions, a cache held by another run
+        return _fail(f"{type(exc).__name__}: {exc} (nothing partial was written to the results folder)")
     for outcome in outcomes:
         print(f"results: {outcome.out_dir}", file=sys.stderr)
         if not args.no_report:
             from ztts_eval.report.leaderboard import write_report
 
-            write_report(args.results, outcome.paths.suite, args.profile)
+            try:
+                write_report(args.results, outcome.paths.suite, args.profile)
+            except (OSError, ValueError) as exc:
+                return _fail(f"results written to {outcome.out_dir}, but the leaderboard was not: {exc}")
     return 0
 
 
@@ -254,9 +267,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     try:
         args.suite = _report_suite(args.suite)
         paths = write_report(args.results, args.suite, args.profile)
-    except FileNotFoundError as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
+    except (OSError, ValueError) as exc:  # no results, a corrupt summary (named), an unwritable folder
+        return _fail(exc)
     if args.html or args.bundle:
         try:
             from ztts_eval.report.html import write_html
@@ -265,36 +277,43 @@ def cmd_report(args: argparse.Namespace) -> int:
             return 2
         try:
             paths["html"] = write_html(args.results, args.suite, args.profile, bundle=args.bundle, manifest=args.manifest)
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"ztts-eval: error: {exc}", file=sys.stderr)
-            return 2
+        except (OSError, ValueError) as exc:
+            return _fail(exc)
     for kind, path in paths.items():
         print(f"{kind}: {path}", file=sys.stderr)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from ztts_eval.pipeline.manifest import load_manifest, write_manifest
+    from ztts_eval.pipeline.manifest import ManifestError, load_manifest, write_manifest
     from ztts_eval.pipeline.validate import validate_manifest
     from ztts_eval.registry import RegistryError, suite_manifest
 
     try:
         path = suite_manifest(args.manifest)
-    except RegistryError as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
-    problems = validate_manifest(path, check_sidecar=not args.seal)
+        problems = validate_manifest(path, check_sidecar=not args.seal)
+    except (RegistryError, OSError) as exc:
+        return _fail(exc)
     for p in problems:
         print(f"{path}: {p}")
     if problems:
         print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
         return 1
     if args.seal:
-        manifest = load_manifest(path)
-        write_manifest(path, manifest.items)
+        try:
+            manifest = load_manifest(path)
+            write_manifest(path, manifest.items)
+            if validate_manifest(path):  # what was sealed must read back clean
+                return _fail(f"{path}: sealed, but it does not validate again; please report this")
+        except (ManifestError, OSError) as exc:
+            return _fail(exc)
         print(f"sealed {path} ({len(manifest.items)} items)", file=sys.stderr)
     else:
         print(f"{path}: ok", file=sys.stderr)
+    from ztts_eval.pipeline.flags import manifest_input_flags
+
+    for item_id, flags in manifest_input_flags(load_manifest(path)).items():  # kept, but every row using them is flagged
+        print(f"{path}: [{item_id}] flagged: {', '.join(flags)}")
     return 0
 
 
@@ -323,21 +342,18 @@ def cmd_gate(args: argparse.Namespace) -> int:
         if diffs and not args.allow_mismatch:
             for d in diffs:
                 print(f"MISMATCH {d}", file=sys.stderr)
-            print(
-                f"ztts-eval: error: {cand.source} is not comparable with {base.source} ({len(diffs)} difference(s) above); "
-                "gate a run of the same suite, manifest and scorers, or pass --allow-mismatch",
-                file=sys.stderr,
+            return _fail(
+                f"{cand.source} is not comparable with {base.source} ({len(diffs)} difference(s) above); "
+                "gate a run of the same suite, manifest and scorers, or pass --allow-mismatch"
             )
-            return 2
         checks = gate.compare(base, cand, gate.load_tolerances(args.tolerances), mode=args.mode)
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
-    text = gate.markdown(checks, f"ztts-eval gate ({args.mode})") + comparable.markdown_section(
-        diffs, comparable.notes(base.summary, cand.summary)
-    )
-    if args.markdown:
-        args.markdown.write_text(text)
+        text = gate.markdown(checks, f"ztts-eval gate ({args.mode})") + comparable.markdown_section(
+            diffs, comparable.notes(base.summary, cand.summary)
+        )
+        if args.markdown:
+            args.markdown.write_text(text)
+    except (OSError, ValueError, KeyError) as exc:  # unreadable or malformed input: 2, never the regression code 1
+        return _fail(exc)
     print(text)
     failing = [c for c in checks if c.status in ("regression", "missing")]
     for c in failing:

@@ -28,6 +28,7 @@ from model_adapters.base import (
 from model_adapters.vendors.audio import decode_audio
 from model_adapters.vendors.base import VendorAdapter
 from model_adapters.vendors.streaming import audio_chunks, auth, decoder_for, open_stream, refuse
+from model_adapters.vendors.wire import AUDIO_TYPES
 
 API_VERSION = "2026-08-14"
 SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
@@ -115,7 +116,8 @@ class CartesiaAdapter(VendorAdapter):
         p, body = self.params, self.request_body(req)
 
         def speak(voice_id: str) -> tuple[str, bytes]:
-            return voice_id, self.http.request("POST", "/tts/bytes", json_body={**body, "voice": self._voice_spec(voice_id)}).body
+            spec = {**body, "voice": self._voice_spec(voice_id)}
+            return voice_id, self.http.request("POST", "/tts/bytes", json_body=spec, expect=AUDIO_TYPES).body
 
         voice_id, audio = self.with_voice(req, speak, p["voice_id"])
         wav, sr = decode_audio(audio, "pcm_f32le", p["sample_rate"])

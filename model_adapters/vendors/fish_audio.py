@@ -30,6 +30,7 @@ from model_adapters.vendors.audio import as_wav, decode_audio, read_prompt
 from model_adapters.vendors.base import VendorAdapter
 from model_adapters.vendors.streaming import audio_chunks, auth, decoder_for, open_stream, refuse
 from model_adapters.vendors.transport import VendorError, flag
+from model_adapters.vendors.wire import AUDIO_TYPES
 
 # Languages on the fishaudio/s2-pro model card (83), and Fish S1's 13.
 S2_LANGUAGES = frozenset(
@@ -190,7 +191,7 @@ class FishAudioAdapter(VendorAdapter):
         raise VendorError("item has no prompt audio and no reference_id is configured")
 
     def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
-        voice, audio = self._answer(req, lambda **kw: self.http.request("POST", "/v1/tts", **kw).body)
+        voice, audio = self._answer(req, lambda **kw: self.http.request("POST", "/v1/tts", expect=AUDIO_TYPES, **kw).body)
         wav, sr = decode_audio(audio, "wav")
         return wav, sr, Diagnostics(extra={"voice": voice, "model": self._model})
 

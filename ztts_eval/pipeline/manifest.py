@@ -92,9 +92,26 @@ def sidecar_path(manifest_path: Path) -> Path:
     return manifest_path.with_name(manifest_path.name + ".meta.json")
 
 
+# Characters other line-splitters (Python's str.splitlines, some editors) treat as line breaks; json
+# leaves them raw with ensure_ascii=False, so they are escaped here. JSON Lines ends a row at \n only.
+LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def dumps_line(obj: Any) -> str:
+    """One JSON Lines row, readable text, with no character any reader could take for a line break."""
+    line = json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    for raw, escaped in LINE_BREAKS.items():
+        line = line.replace(raw, escaped)  # only possible inside strings, where the escape means the same
+    return line
+
+
+def split_lines(text: str) -> list[str]:
+    """JSON Lines rows: split at \n only (a U+2028 inside a string is not a row break)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def dumps_items(items: list[Item]) -> bytes:
-    lines = [json.dumps(it.to_json(), ensure_ascii=False, sort_keys=True) for it in items]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return ("\n".join(dumps_line(it.to_json()) for it in items) + "\n").encode("utf-8")
 
 
 def write_manifest(path: str | Path, items: list[Item], manifest_version: str = "1") -> Path:
@@ -123,11 +140,20 @@ def load_manifest(path: str | Path) -> Manifest:
         raise ManifestError(f"{path}: manifest not found")
     data = path.read_bytes()
     items = []
-    for lineno, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for lineno, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         try:
-            items.append(Item.from_json(json.loads(line)))
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("line is not a JSON object")
+            items.append(Item.from_json(obj))
+        except RecursionError:
+            raise ManifestError(f"{path}:{lineno}: JSON nested too deeply") from None
         except (ValueError, TypeError) as exc:
             raise ManifestError(f"{path}:{lineno}: {exc}") from None
     return Manifest(path=path, items=items, sha256=sha256_bytes(data))

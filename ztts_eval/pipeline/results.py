@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
+from ztts_eval.pipeline.results_checks import ResultsError, check_name, check_sample_row, check_summary_shape, inside
+
 SCHEMA_VERSION = 1
 SAMPLES, SUMMARY, RUN_META, RUN_LOG = "samples.jsonl", "summary.json", "run.json", "run.log"
 SPEED, SPEED_REQUESTS = "speed.json", "speed_requests.jsonl"
@@ -169,10 +171,6 @@ class RunMeta(TypedDict, total=False):
     wall_s: float
 
 
-class ResultsError(ValueError):
-    """A results file that cannot be read as what it claims to be; the message names the file."""
-
-
 @dataclass(frozen=True)
 class RunPaths:
     """Where one (suite, system, profile) run lives."""
@@ -182,9 +180,13 @@ class RunPaths:
     system: str
     profile: str
 
+    def __post_init__(self) -> None:
+        for kind in ("suite", "system", "profile"):
+            check_name(kind, getattr(self, kind))
+
     @property
     def dir(self) -> Path:
-        return Path(self.results_dir) / self.suite / self.system / self.profile
+        return inside(self.results_dir, Path(self.results_dir) / self.suite / self.system / self.profile)
 
     @property
     def samples(self) -> Path:
@@ -221,11 +223,12 @@ class RunPaths:
 
 
 def suite_dir(results_dir: str | Path, suite: str) -> Path:
-    return Path(results_dir) / suite
+    return inside(results_dir, Path(results_dir) / check_name("suite", suite))
 
 
 def leaderboard_paths(results_dir: str | Path, suite: str, profile: str) -> dict[str, Path]:
     out = suite_dir(results_dir, suite)
+    check_name("profile", profile)
     return {
         "markdown": out / f"leaderboard-{profile}.md",
         "csv": out / f"leaderboard-{profile}.csv",
@@ -235,7 +238,7 @@ def leaderboard_paths(results_dir: str | Path, suite: str, profile: str) -> dict
 
 
 def html_path(results_dir: str | Path, suite: str, profile: str) -> Path:
-    return suite_dir(results_dir, suite) / f"report-{profile}.html"
+    return suite_dir(results_dir, suite) / f"report-{check_name('profile', profile)}.html"
 
 
 def bundle_dir(results_dir: str | Path, suite: str, profile: str) -> Path:
@@ -256,15 +259,11 @@ def sample_audio_file(results_dir: str | Path, row: dict[str, Any]) -> Path | No
 # -- writing ----------------------------------------------------------------------------------
 def atomic_write_text(path: Path, text: str) -> None:
     """Temp file in the same folder + rename: a reader sees the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    tmp = _write_temp(path, text)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def log(paths: RunPaths, message: str, stamp: str) -> None:
@@ -275,12 +274,39 @@ def log(paths: RunPaths, message: str, stamp: str) -> None:
 
 
 def write_run(paths: RunPaths, rows: list[SampleRow], summary: Summary, meta: RunMeta | None) -> None:
-    """The run's files, each atomically; `run.json` last, so its presence means the run finished."""
-    atomic_write_text(paths.samples, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-    atomic_write_text(paths.summary, json.dumps({**summary, "schema_version": SCHEMA_VERSION}, indent=2, sort_keys=True) + "\n")
+    """The run's files, all or none: every temp file is written (and fsynced) before the first rename,
+    so a full disk or a permission error leaves the previous files (or none), never a mix or a stub.
+    `run.json` is renamed last, so its presence means the run finished."""
+    texts = [
+        (paths.samples, "".join(json.dumps(r, sort_keys=True) + "\n" for r in rows)),
+        (paths.summary, json.dumps({**summary, "schema_version": SCHEMA_VERSION}, indent=2, sort_keys=True) + "\n"),
+    ]
     if meta is not None:
         text = json.dumps({**meta, "schema_version": SCHEMA_VERSION}, indent=2, sort_keys=True, default=str)
-        atomic_write_text(paths.run_meta, text + "\n")
+        texts.append((paths.run_meta, text + "\n"))
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in texts:
+            temps.append((_write_temp(path, text), path))
+        for tmp, path in temps:
+            os.replace(tmp, path)
+    finally:
+        for tmp, _ in temps:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _write_temp(path: Path, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def write_speed(paths: RunPaths, rows: list[SpeedRow], summary: SpeedSummary) -> None:
@@ -296,6 +322,10 @@ def _read_json(path: Path) -> Any:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ResultsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise ResultsError(f"{path}: JSON nested too deeply") from None
 
 
 def _check_version(path: Path, data: dict[str, Any]) -> None:
@@ -309,11 +339,14 @@ def read_summary(path: str | Path) -> Summary:
     if not isinstance(data, dict) or "groups" not in data or "metrics" not in data:
         raise ResultsError(f"{path}: not a ztts-eval summary (no 'groups'/'metrics')")
     _check_version(Path(path), data)
+    check_summary_shape(path, data)
     return data  # type: ignore[return-value]
 
 
 def read_run_meta(path: str | Path) -> RunMeta:
     data = _read_json(Path(path))
+    if not isinstance(data, dict):
+        raise ResultsError(f"{path}: not a ztts-eval run record (not a JSON object)")
     _check_version(Path(path), data)
     return data  # type: ignore[return-value]
 
@@ -338,12 +371,18 @@ def load_speed(results_dir: str | Path, suite: str, profile: str) -> list[SpeedS
 
 def read_samples(path: str | Path) -> list[SampleRow]:
     rows = []
-    for i, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ResultsError(f"{path}: not UTF-8 text") from None
+    for i, line in enumerate(text.split("\n"), 1):  # JSON Lines: only \n ends a row (not U+2028 etc.)
         if line.strip():
             try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise ResultsError(f"{path}:{i}: not valid JSON ({exc.msg})") from None
+                row = json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                raise ResultsError(f"{path}:{i}: not valid JSON ({getattr(exc, 'msg', 'nested too deeply')})") from None
+            check_sample_row(f"{path}:{i}", row)
+            rows.append(row)
     return rows
 
 
@@ -362,7 +401,7 @@ def read_json_file(path: str | Path) -> Any:
 
 def run_paths_in(results_dir: str | Path, suite: str, profile: str) -> list[RunPaths]:
     """Every finished run of a suite and profile (those with a summary), by system name."""
-    found = sorted(suite_dir(results_dir, suite).glob(f"*/{profile}/{SUMMARY}"))
+    found = sorted(suite_dir(results_dir, suite).glob(f"*/{check_name('profile', profile)}/{SUMMARY}"))
     return [RunPaths(Path(results_dir), suite, p.parent.parent.name, profile) for p in found]
 
 

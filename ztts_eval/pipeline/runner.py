@@ -15,7 +15,7 @@ from typing import Any
 from ztts_eval import registry
 from ztts_eval.metrics.base import CorpusMetric, Metric, ScoreInput
 from ztts_eval.pipeline.aggregate import summarize
-from ztts_eval.pipeline.flags import sample_flags
+from ztts_eval.pipeline.flags import manifest_input_flags, sample_flags
 from ztts_eval.pipeline.generation import StageStats, build_requests, generate
 from ztts_eval.pipeline.manifest import Manifest, load_manifest
 from ztts_eval.pipeline.progress import Progress
@@ -127,12 +127,13 @@ def _rows(
     manifest: Manifest, seeds: list[int], records: dict, scores: dict, store: Store, system: str, results_dir: Path
 ) -> list[SampleRow]:
     rows: list[SampleRow] = []
+    item_flags = manifest_input_flags(manifest)
     for it in manifest.items:
         for seed in seeds:
             rec = records[(it.id, seed)]
             key = f"{it.id}#{seed}"
             diag = rec.get("diagnostics", {})
-            flags = sample_flags(rec, it.text, it.language)
+            flags = sample_flags(rec, it.text, it.language) + item_flags.get(it.id, [])
             row: SampleRow = {
                 "system": system,
                 "item_id": it.id,

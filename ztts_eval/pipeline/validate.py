@@ -13,7 +13,17 @@ from pathlib import Path
 from ztts_eval.audio import AudioError, check_signal, read_audio
 from ztts_eval.hashing import sha256_bytes, sha256_file
 from ztts_eval.languages import LANGUAGES
-from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, sidecar_path
+from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, sidecar_path, split_lines
+from ztts_eval.pipeline.results_checks import ResultsError, check_name
+
+# Field types (None allowed for optional fields only); checked before any value is used.
+FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "suite": str, "subset": str, "language": str, "text": str, "prompt_audio": str, "prompt_sha256": str,
+    "prompt_text": str, "speaker_id": str, "reference_audio": str, "reference_sha256": str, "utmos_bin": int,
+    "source": str, "license": str, "extra": dict,
+}  # fmt: skip
+EXTRA_MAX_DEPTH = 8
+EXTRA_MAX_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,41 @@ def _audio_problems(root: Path, field: str, rel: str, expected_sha: str | None) 
     return problems
 
 
+def _type_problems(obj: dict) -> list[str]:
+    """Wrong JSON types, one message per field; a line with any is not checked further."""
+    problems = []
+    for name, kind in FIELD_TYPES.items():
+        value = obj.get(name)
+        if value is None:
+            continue  # missing required fields are reported by Item.from_json
+        if not isinstance(value, kind) or isinstance(value, bool):
+            want = {str: "a string", int: "an integer", dict: "an object"}[kind]  # type: ignore[index]
+            problems.append(f"{name}: must be {want}, got {type(value).__name__} {json.dumps(value)[:40]}")
+    if isinstance(obj.get("suite"), str):
+        try:
+            check_name("suite", obj["suite"])
+        except ResultsError as exc:
+            problems.append(f"suite: {exc}")
+    if isinstance(obj.get("extra"), dict):
+        depth, size = _depth(obj["extra"]), len(json.dumps(obj["extra"]))
+        if depth > EXTRA_MAX_DEPTH or size > EXTRA_MAX_BYTES:
+            problems.append(
+                f"extra: {depth} levels / {size} bytes; the limit is {EXTRA_MAX_DEPTH} levels and {EXTRA_MAX_BYTES} bytes"
+            )
+    return problems
+
+
+def _depth(value: object) -> int:
+    """Nesting depth without recursion (a hostile line may nest thousands of levels)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack += [(child, level + 1) for child in children if isinstance(child, (dict, list))]
+    return deepest
+
+
 def _item_problems(root: Path, item: Item) -> list[str]:
     problems = []
     if not isinstance(item.id, str) or not item.id.strip():
@@ -75,9 +120,11 @@ def _sidecar_problems(path: Path, data: bytes, rows: int) -> list[Problem]:
     if not side.is_file():
         return [Problem(0, None, f"sidecar {side.name} missing (write it with `ztts-eval validate --seal`)")]
     try:
-        meta = json.loads(side.read_text())
-    except json.JSONDecodeError as exc:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         return [Problem(0, None, f"sidecar {side.name} is not valid JSON ({exc})")]
+    if not isinstance(meta, dict):
+        return [Problem(0, None, f"sidecar {side.name} is not a JSON object (rewrite it with `ztts-eval validate --seal`)")]
     problems = []
     if meta.get("format_version") != FORMAT_VERSION:
         problems.append(Problem(0, None, f"sidecar format_version {meta.get('format_version')!r} != {FORMAT_VERSION}"))
@@ -101,7 +148,7 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Prob
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [Problem(0, None, f"not UTF-8 ({exc})")]
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         rows += 1
@@ -110,10 +157,17 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Prob
         except json.JSONDecodeError as exc:
             problems.append(Problem(lineno, None, f"unparsable JSON ({exc.msg} at column {exc.colno})"))
             continue
+        except RecursionError:
+            problems.append(Problem(lineno, None, "JSON nested too deeply"))
+            continue
         if not isinstance(obj, dict):
             problems.append(Problem(lineno, None, "line is not a JSON object"))
             continue
         item_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+        typed = _type_problems(obj)
+        if typed:
+            problems += [Problem(lineno, item_id, msg) for msg in typed]
+            continue
         try:
             item = Item.from_json(obj)
         except (ValueError, TypeError) as exc:

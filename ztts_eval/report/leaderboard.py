@@ -29,14 +29,26 @@ def legend(lines: list[Line]) -> str:
     return LEGEND + (f" · (published): {CITATION}; Δ = measured − published" if published else "")
 
 
+MD_SPECIAL = "\\`*_[]|~"  # inline markup; a cell never starts a line, so # + - . need nothing
+
+
+def md_escape(text: object) -> str:
+    """Text shown literally in a Markdown table cell: no markup, no raw HTML, no row or column breaks.
+
+    System names come from `--name` and suite manifests, so they are data, never markup."""
+    out = "".join(f"\\{ch}" if ch in MD_SPECIAL else ch for ch in " ".join(str(text).split()))
+    return out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_markdown(labels: list[str], lines: list[Line], title: str) -> str:
     def cell(c) -> str:
-        text = c.text.replace("|", "\\|")
+        text = c.text.replace("|", "\\|")  # our own numbers and marks (–, n/c, *): no user text
         return f"**{text}**" if c.mark == "best" else f"<u>{text}</u>" if c.mark == "second" else text
 
-    out = [f"## {title}", "", "| System | Metric | " + " | ".join(labels) + " |", "|---|---|" + "---|" * len(labels)]
+    head = "| System | Metric | " + " | ".join(md_escape(l) for l in labels) + " |"
+    out = [f"## {md_escape(title)}", "", head, "|---|---|" + "---|" * len(labels)]
     for ln in lines:
-        out.append(f"| {ln.system} | {ln.label} | " + " | ".join(cell(ln.cells[l]) for l in labels) + " |")
+        out.append(f"| {md_escape(ln.system)} | {md_escape(ln.label)} | " + " | ".join(cell(ln.cells[l]) for l in labels) + " |")
     return "\n".join(out + ["", legend(lines), ""])
 
 
