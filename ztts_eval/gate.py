@@ -160,6 +160,12 @@ def _check_tolerance_section(path: str | Path, section: str, value: Any) -> None
 
     if not isinstance(value, dict):
         raise ValueError(f"tolerances file {path}: section {section!r} must be an object")
+    if section == "speed":  # the speed section nests its own default and columns
+        for sub, inner in value.items():
+            if sub not in ("default", "columns"):
+                raise ValueError(f"tolerances file {path}: speed: unknown key {sub!r}; expected default, columns")
+            _check_tolerance_section(path, "columns" if sub == "columns" else "default", inner)
+        return
     specs = value.items() if section == "columns" else [(section, value)]
     for name, spec in specs:
         if section == "counts":

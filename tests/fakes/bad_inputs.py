@@ -153,7 +153,7 @@ M = [  # manifests: validate lists each problem with its line
     Case("reference-sha-mismatch", lambda w: w.item(reference_sha256="f" * 64), 1, "reference_audio: sha256 mismatch"),
     Case("empty-manifest", lambda w: w.write([""]), 1, "manifest has no items"),
     Case("not-utf8", lambda w: w.write(b"\xff\xfe{}\n"), 1, "not UTF-8"),
-    Case("missing-manifest", lambda w: ["validate", str(w.root / "nope.jsonl")], 1, "manifest not found"),
+    Case("missing-manifest", lambda w: ["validate", str(w.root / "nope.jsonl")], 2, "no such manifest file"),
     Case("unknown-suite-name", lambda w: ["validate", "no-such-suite"], 2, "unknown suite 'no-such-suite'"),
     Case("run-bad-manifest", lambda w: ["run", "--model", "test-tone", "--suite", w.item(subset=[1])[1]], 2, "subset: must be"),
     Case("run-suite-escape", lambda w: ["run", "--model", "test-tone", "--suite", w.item(suite="../../x")[1]], 2, "folder name"),

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.fakes.cli import DEMO
 from tests.fakes.synthetic_results import make_rows, write_run
 from ztts_eval.pipeline import results
 from ztts_eval.pipeline.flags import full_scale, recording_flags
@@ -103,7 +104,7 @@ def test_disk_full_or_permission_denied_is_one_line_and_no_result_files(err, tmp
 
 
 def test_seal_round_trips_line_separators_inside_text(tmp_path) -> None:
-    demo = load_manifest(Path(__file__).resolve().parents[2] / "manifests" / "demo" / "manifest.jsonl")
+    demo = load_manifest(DEMO / "manifest.jsonl")
     odd = "one\u2028two\u2029three\u0085four\x1cfive"
     items = [Item(**{**demo.items[0].__dict__, "text": odd, "prompt_audio": str(demo.prompt_path(demo.items[0]))})]
     items[0] = Item(**{**items[0].__dict__, "reference_audio": None, "reference_sha256": None})
