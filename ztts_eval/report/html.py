@@ -13,6 +13,7 @@ from typing import Any
 from ztts_eval.pipeline.results import RunPaths, html_path, is_reference, load_summaries, read_samples
 from ztts_eval.pipeline.run_metadata import utc_now
 from ztts_eval.report.leaderboard import legend
+from ztts_eval.report.published import PROFILES_WITH_PUBLISHED
 from ztts_eval.report.table import Line, build_lines, group_of
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;font-size:13px}
@@ -168,7 +169,7 @@ def write_html(results_dir: Path, suite: str, profile: str) -> Path:
     summaries = load_summaries(results_dir, suite, profile)
     if not summaries:
         raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
-    labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
+    labels, lines = build_lines(summaries, suite, with_published=profile in PROFILES_WITH_PUBLISHED)
     order = sorted(summaries, key=lambda s: (group_of(s) != "reference", s["system"]))
     rows_by_system = {s["system"]: _load_rows(results_dir, suite, profile, s["system"]) for s in order}
     figs = _figures(order, rows_by_system)

@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 
 from ztts_eval.pipeline.results import leaderboard_paths, load_summaries
-from ztts_eval.report.published import CITATION
+from ztts_eval.report.published import PROFILES_WITH_PUBLISHED
 from ztts_eval.report.table import Line, build_lines
 
 LEGEND = (
@@ -23,8 +23,8 @@ LEGEND = (
 
 
 def legend(lines: list[Line]) -> str:
-    published = any(ln.source == "published" for ln in lines)
-    return LEGEND + (f" · (published): {CITATION}; Δ = measured − published" if published else "")
+    citations = list(dict.fromkeys(ln.citation for ln in lines if ln.source == "published"))
+    return LEGEND + (f" · (published): {'; '.join(citations)}; Δ = measured − published" if citations else "")
 
 
 def to_markdown(labels: list[str], lines: list[Line], title: str) -> str:
@@ -86,7 +86,7 @@ def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True)
     summaries = load_summaries(results_dir, suite, profile)
     if not summaries:
         raise FileNotFoundError(f"no results for suite {suite!r}, profile {profile!r} under {results_dir}")
-    labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
+    labels, lines = build_lines(summaries, suite, with_published=profile in PROFILES_WITH_PUBLISHED)
     title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
     paths = leaderboard_paths(results_dir, suite, profile)
     paths["markdown"].write_text(to_markdown(labels, lines, title), encoding="utf-8")
