@@ -103,7 +103,7 @@ def test_chinese_goes_to_the_paraformer_worker(whisper_dir, tmp_path):
     model = tmp_path / "paraformer-zh"
     model.mkdir()
     (model / "transcripts.json").write_text(json.dumps({"z1.wav": "今天天氣很好", "z2.wav": "你好"}), encoding="utf-8")
-    for name in ("z1.wav", "z2.wav", "z3.wav", "e.wav"):
+    for name in ("z1.wav", "z2.wav", "z3.wav", "e.wav", "j.wav"):
         sf.write(tmp_path / name, np.zeros(8000), 16000)
     sf.write(tmp_path / "stereo.wav", np.zeros((8000, 2)), 16000)
     metric = SeedTtsWer(whisper=str(whisper_dir), paraformer=str(model), paraformer_python=sys.executable, device="cpu")
@@ -117,6 +117,7 @@ def test_chinese_goes_to_the_paraformer_worker(whisper_dir, tmp_path):
                 inp(tmp_path / "z3.wav", "zh", "不在表里", "z3"),  # the worker fails this item only
                 inp(tmp_path / "e.wav", "en", "hi", "e"),
                 inp(tmp_path / "stereo.wav", "en", "hi", "s"),
+                inp(tmp_path / "j.wav", "ja", "こんにちは", "j"),  # CV3-Eval: Whisper, forced language, characters
             ]
         )
         info = metric.paraformer.info()
@@ -129,6 +130,7 @@ def test_chinese_goes_to_the_paraformer_worker(whisper_dir, tmp_path):
     assert rows[2]["status"] == "error" and "Paraformer-zh: KeyError" in rows[2]["error"]
     assert rows[3]["status"] == "ok" and rows[3]["asr_judge"] == "whisper"
     assert rows[4]["status"] == "error" and "2 channels" in rows[4]["error"]
+    assert rows[5]["asr_judge"] == "whisper" and rows[5]["unit"] == "char" and rows[5]["N"] == 5
 
 
 def test_zh_off_marks_chinese_not_covered(whisper_dir, tmp_path):
