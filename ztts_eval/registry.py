@@ -43,14 +43,19 @@ METRICS: dict[str, str] = {
     "dswed": "ztts_eval.metrics.dswed.dswed:DsWed",
     "ttsds_prosody": "ztts_eval.metrics.ttsds.ttsds_prosody:TtsdsProsody",
     "pitch_ttsds_lite": "ztts_eval.metrics.ttsds.pitch_ttsds_lite:PitchTtsdsLite",
+    "wer_seedtts": "ztts_eval.metrics.wer.wer_seedtts:SeedTtsWer",
+    "sim_wavlm": "ztts_eval.metrics.sim.sim_wavlm:WavLMSim",
 }
 
 # A profile is an ordered list of metrics run together. `ztts1` is the faithful ZTTS1 stack
-# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED).
+# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED) plus `sim_wavlm`, an extra
+# column so ZTTS1 results can be read beside seed-compatible similarity; `seedtts` is
+# Seed-TTS-Eval's own scoring (Whisper-large-v3 / Paraformer-zh WER, WavLM-Large SIM).
 PROFILES: dict[str, list[str]] = {
     "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld", "pitch_ttsds_lite"],
     # "quality" is MSR-UTMOS (`utmos`) when a checkpoint is configured, else UTMOS22 (`utmos22`).
-    "ztts1": ["wer", "sim", "quality", "ttsds_prosody", "dswed"],
+    "ztts1": ["wer", "sim", "quality", "ttsds_prosody", "dswed", "sim_wavlm"],
+    "seedtts": ["wer_seedtts", "sim_wavlm"],
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -20,6 +20,7 @@ from ztts_eval.report.context import SuiteResults, load_suite
 from ztts_eval.report.drilldown import STATIC, drilldown_section
 from ztts_eval.report.leaderboard import legend
 from ztts_eval.report.listening import listening_section
+from ztts_eval.report.published import PROFILES_WITH_PUBLISHED
 from ztts_eval.report.speed import speed_section
 from ztts_eval.report.table import Line, build_lines
 
@@ -48,7 +49,7 @@ def _table_html(labels: list[str], lines: list[Line], colors: dict[str, str]) ->
 
 
 def leaderboard_section(ctx: SuiteResults, _links: AudioLinks) -> str:
-    labels, lines = build_lines(ctx.summaries, ctx.suite, with_published=ctx.profile == "ztts1")
+    labels, lines = build_lines(ctx.summaries, ctx.suite, with_published=ctx.profile in PROFILES_WITH_PUBLISHED)
     text = legend(lines).replace("**best**", "best (bold)").replace("<u>second</u>", "second (underlined)")
     published = any(ln.source == "published" for ln in lines)
     return (

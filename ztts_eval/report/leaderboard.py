@@ -15,7 +15,7 @@ from pathlib import Path
 from ztts_eval.pipeline.results import leaderboard_paths, load_speed, load_summaries
 from ztts_eval.report import speed as speed_table
 from ztts_eval.report.comparable import flag_incomparable
-from ztts_eval.report.published import CITATION
+from ztts_eval.report.published import PROFILES_WITH_PUBLISHED
 from ztts_eval.report.table import Line, build_lines
 
 LEGEND = (
@@ -25,8 +25,8 @@ LEGEND = (
 
 
 def legend(lines: list[Line]) -> str:
-    published = any(ln.source == "published" for ln in lines)
-    return LEGEND + (f" · (published): {CITATION}; Δ = measured − published" if published else "")
+    citations = list(dict.fromkeys(ln.citation for ln in lines if ln.source == "published"))
+    return LEGEND + (f" · (published): {'; '.join(citations)}; Δ = measured − published" if citations else "")
 
 
 MD_SPECIAL = "\\`*_[]|~"  # inline markup; a cell never starts a line, so # + - . need nothing
@@ -118,7 +118,7 @@ def write_report(results_dir: Path, suite: str, profile: str, echo: bool = True)
     text = ""
     if summaries:
         warnings = flag_incomparable(summaries)  # other manifest or a --limit subset: marked †, named below
-        labels, lines = build_lines(summaries, suite, with_published=profile == "ztts1")
+        labels, lines = build_lines(summaries, suite, with_published=profile in PROFILES_WITH_PUBLISHED)
         title = f"ztts-eval leaderboard — suite {suite}, profile {profile}"
         notes = "".join(f"† {w}\n" for w in warnings)
         text = to_markdown(labels, lines, title) + ("\n" + notes if notes else "")
