@@ -27,8 +27,9 @@ def test_run_seedtts_profile_then_report_with_published_rows(tmp_path):
     ]
     run_cli("run", "--model", "ground-truth", *args, *params, "--metric-param", "wer_seedtts.device=cpu")
     report = (tmp_path / "r" / "seedtts-eval" / "leaderboard-seedtts.md").read_text()
-    assert "wer_seedtts ↓ [Whisper-large-v3 (en) / Paraformer-zh (zh)]" in report
-    assert "| Seed-TTS | wer_seedtts (published) | 2.25 | 1.12 |" in report
+    # names and labels are Markdown-escaped in the table
+    assert "wer\\_seedtts ↓ \\[Whisper-large-v3 (en) / Paraformer-zh (zh)\\]" in report
+    assert "| Seed-TTS | wer\\_seedtts (published) | 2.25 | 1.12 |" in report
     assert "Δ vs published" in report and "seedtts_eval.csv" in report
     again = run_cli("report", "--suite", str(suite), "--profile", "seedtts", "--results", str(tmp_path / "r"))
     assert "CosyVoice2" in again.stdout
