@@ -111,5 +111,7 @@ def seedtts_normalize(text: str, language: str, side: str = "ref") -> str:
     return text.lower() if language == "en" else text
 
 
+@lru_cache(maxsize=8)
 def normalizer_id(variant: str = "ztts") -> str:
+    """Recorded in every WER row; package metadata is read once per process, not per row."""
     return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{version('whisper-normalizer')}"
