@@ -15,6 +15,7 @@ from typing import Any
 from ztts_eval import registry
 from ztts_eval.metrics.base import CorpusMetric, Metric, ScoreInput
 from ztts_eval.pipeline.aggregate import summarize
+from ztts_eval.pipeline.file_checks import FileChecks
 from ztts_eval.pipeline.flags import sample_flags
 from ztts_eval.pipeline.generation import StageStats, build_requests, generate
 from ztts_eval.pipeline.manifest import Manifest, load_manifest
@@ -42,6 +43,7 @@ class RunConfig:
     cache_dir: Path | None = None
     force: frozenset[str] = frozenset()  # "generate", "score", or metric names
     retry_failed: bool = False
+    revalidate: bool = False  # decode and hash every manifest file again, ignoring file_checks.sqlite
     metrics: list[str] | None = None  # overrides the profile's list
     metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
     argv: list[str] | None = None
@@ -62,9 +64,10 @@ def _log(paths: RunPaths, message: str) -> None:
     log(paths, message, utc_now())
 
 
-def _load_valid_manifest(suite: str) -> Manifest:
+def _load_valid_manifest(suite: str, cache_dir: Path, revalidate: bool) -> Manifest:
     path = registry.suite_manifest(suite)
-    problems = validate_manifest(path)
+    with FileChecks(cache_dir, revalidate=revalidate) as checks:
+        problems = validate_manifest(path, checks=checks)
     if problems:
         shown = "\n  ".join(str(p) for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -156,7 +159,7 @@ def _rows(
 def run_evaluation(cfg: RunConfig) -> RunOutcome:
     t_start = time.perf_counter()
     started = utc_now()
-    manifest = _load_valid_manifest(cfg.suite)
+    manifest = _load_valid_manifest(cfg.suite, cfg.cache_dir or Path(cfg.results_dir) / ".cache", cfg.revalidate)
     suite_name = manifest.items[0].suite
     if cfg.metrics:
         metric_names = registry.resolve_quality(cfg.metrics, cfg.metric_params)
