@@ -180,6 +180,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     path = suite_manifest(args.manifest)
     with FileChecks(args.cache_dir, revalidate=args.revalidate) as checks:
         problems = validate_manifest(path, check_sidecar=not args.seal, checks=checks)
+        checks.save()  # with --cache-dir: good files stay checked while the rest is fixed
     print(f"{checks.hashed} file(s) decoded and hashed, {checks.reused} unchanged since their last check", file=sys.stderr)
     for p in problems:
         print(f"{path}: {p}")

@@ -36,6 +36,7 @@ def test_warm_validation_hashes_nothing_and_a_changed_file_is_rechecked(tmp_path
     n = _n_files(manifest)
     with FileChecks(cache) as cold:
         assert validate_manifest(manifest, checks=cold) == []
+        cold.save()
     assert (cold.hashed, cold.reused) == (n, 0)
     with FileChecks(cache) as warm:
         assert validate_manifest(manifest, checks=warm) == []
@@ -50,6 +51,7 @@ def test_warm_validation_hashes_nothing_and_a_changed_file_is_rechecked(tmp_path
     os.replace(tmp, target)
     with FileChecks(cache) as after:
         problems = validate_manifest(manifest, checks=after)
+        after.save()
     assert after.hashed == 1 and after.reused == n - 1
     assert [str(p) for p in problems] == [str(p) for p in validate_manifest(manifest)]
     assert any("sha256 mismatch" in p.message and p.item_id == first["id"] for p in problems)
@@ -59,6 +61,7 @@ def test_revalidate_ignores_the_cache(tmp_path):
     manifest, cache = _demo_copy(tmp_path), tmp_path / "cache"
     with FileChecks(cache) as cold:
         validate_manifest(manifest, checks=cold)
+        cold.save()
     with FileChecks(cache, revalidate=True) as again:
         assert validate_manifest(manifest, checks=again) == []
     assert again.hashed == _n_files(manifest) and again.reused == 0
@@ -71,6 +74,7 @@ def test_unreadable_and_non_finite_files_keep_their_messages_from_the_cache(tmp_
     sf.write(audio / "nan.wav", np.array([0.0, np.nan, 0.1] * 100), 16000, subtype="FLOAT")
     with FileChecks(tmp_path / "cache") as cold:
         first = [cold.get(audio / "garbage.wav"), cold.get(audio / "nan.wav")]
+        cold.save()
     with FileChecks(tmp_path / "cache") as warm:
         second = [warm.get(audio / "garbage.wav"), warm.get(audio / "nan.wav")]
     assert warm.hashed == 0 and first == second
@@ -94,6 +98,13 @@ def test_a_warm_run_decodes_no_manifest_file_and_revalidate_does(tmp_path, monke
     assert len(calls) == _n_files(manifest)
 
 
+def test_unsaved_checks_write_nothing(tmp_path):
+    manifest = _demo_copy(tmp_path)
+    with FileChecks(tmp_path / "cache") as checks:
+        validate_manifest(manifest, checks=checks)
+    assert checks.hashed == _n_files(manifest) and not (tmp_path / "cache").exists()
+
+
 def test_cli_validate_reports_its_work_and_writes_no_cache_unless_asked(tmp_path):
     manifest = _demo_copy(tmp_path)
     n = _n_files(manifest)
@@ -105,3 +116,24 @@ def test_cli_validate_reports_its_work_and_writes_no_cache_unless_asked(tmp_path
     assert f"0 file(s) decoded and hashed, {n} unchanged" in proc.stderr
     proc = run_cli("validate", str(manifest), "--cache-dir", str(tmp_path / "c"), "--revalidate")
     assert f"{n} file(s) decoded and hashed, 0 unchanged" in proc.stderr
+
+
+def test_path_resolver_equals_path_resolve(tmp_path):
+    from ztts_eval.pipeline.manifest import PathResolver
+
+    root, outside = tmp_path / "suite", tmp_path / "elsewhere"
+    (root / "audio" / "deep").mkdir(parents=True)
+    outside.mkdir()
+    (root / "audio" / "a.flac").write_bytes(b"x")
+    (outside / "b.flac").write_bytes(b"y")
+    (root / "audio" / "link.flac").symlink_to(outside / "b.flac")  # a file escaping through a link
+    (root / "linked_dir").symlink_to(outside, target_is_directory=True)
+    rels = ["audio/a.flac", "audio/link.flac", "audio/missing.flac", "audio/deep/../a.flac", "../elsewhere/b.flac"]
+    rels += ["linked_dir/b.flac", "audio/..", ".", "audio/./a.flac", "a.flac"]
+    resolver = PathResolver(root)
+    for _ in range(2):  # second round from the folder cache
+        for rel in rels:
+            assert resolver(rel) == (root / rel).resolve(), rel
+    inside = {rel: resolver.contains(resolver(rel)) for rel in rels}
+    assert inside["audio/a.flac"] and inside["."] and inside["audio/.."]
+    assert not inside["audio/link.flac"] and not inside["../elsewhere/b.flac"] and not inside["linked_dir/b.flac"]

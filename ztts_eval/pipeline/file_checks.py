@@ -48,19 +48,36 @@ def _identity(path: Path) -> str:
 class FileChecks:
     """`get(path)` → FileCheck, computed at most once per unchanged file across runs.
 
-    `cache_dir=None` keeps results for this process only. Counters `hashed` and `reused` say how
-    much work a validation did (the tests and the benchmark read them)."""
+    Fresh results are written to `<cache_dir>/file_checks.sqlite` by `save()` only (a run saves
+    once its manifest is clean, so a refused run leaves no folder behind); `cache_dir=None` keeps
+    them for this process. Counters `hashed` and `reused` say how much work a validation did."""
 
     def __init__(self, cache_dir: Path | None = None, *, revalidate: bool = False, workers: int = 2) -> None:
-        self.revalidate, self.workers = revalidate, max(1, workers)
+        self.cache_dir, self.revalidate, self.workers = cache_dir, revalidate, max(1, workers)
         self.hashed = self.reused = 0
         self._mem: dict[str, FileCheck] = {}
-        self._db = None
-        if cache_dir is not None:
-            Path(cache_dir).mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(Path(cache_dir) / DB_NAME, timeout=60, isolation_level=None)
+        self._fresh: dict[str, FileCheck] = {}
+        self._db: sqlite3.Connection | None = None
+
+    def _connect(self, create: bool) -> sqlite3.Connection | None:
+        if self._db is None and self.cache_dir is not None:
+            path = Path(self.cache_dir) / DB_NAME
+            if not create and not path.is_file():
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("CREATE TABLE IF NOT EXISTS checks (identity TEXT PRIMARY KEY, sha256 TEXT, problem TEXT)")
+        return self._db
+
+    def save(self) -> None:
+        """Write the results computed since the last save (nothing without a cache folder)."""
+        if self._fresh and self._connect(create=True) is not None:
+            rows = [(ident, r.sha256, r.problem) for ident, r in self._fresh.items()]
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.executemany("INSERT OR REPLACE INTO checks (identity, sha256, problem) VALUES (?, ?, ?)", rows)
+        self._fresh.clear()
 
     def close(self) -> None:
         if self._db is not None:
@@ -74,13 +91,14 @@ class FileChecks:
         self.close()
 
     def _stored(self, identities: list[str]) -> dict[str, FileCheck]:
-        if self._db is None or self.revalidate:
+        db = None if self.revalidate else self._connect(create=False)
+        if db is None:
             return {}
         out = {}
         for i in range(0, len(identities), 500):
             chunk = identities[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for ident, sha, problem in self._db.execute(
+            for ident, sha, problem in db.execute(
                 f"SELECT identity, sha256, problem FROM checks WHERE identity IN ({marks})", chunk
             ):
                 out[ident] = FileCheck(sha, problem)
@@ -110,11 +128,7 @@ class FileChecks:
         self.hashed += len(todo)
         fresh = {ident: res for (ident, _), res in zip(todo, results)}
         self._mem.update(fresh)
-        if self._db is not None:
-            rows = [(ident, r.sha256, r.problem) for ident, r in fresh.items()]
-            with self._db:
-                self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO checks (identity, sha256, problem) VALUES (?, ?, ?)", rows)
+        self._fresh.update(fresh)
 
     def get(self, path: Path) -> FileCheck:
         ident = _identity(path)

@@ -24,7 +24,7 @@ from ztts_eval.pipeline.results import RunPaths, SampleRow, is_reference, log, w
 from ztts_eval.pipeline.run_metadata import environment, utc_now
 from ztts_eval.pipeline.scoring import corpus_scores, score_samples
 from ztts_eval.pipeline.validate import validate_manifest
-from ztts_eval.store import Store
+from ztts_eval.store import Store, audio_relpath
 
 
 class RunError(RuntimeError):
@@ -68,6 +68,8 @@ def _load_valid_manifest(suite: str, cache_dir: Path, revalidate: bool) -> Manif
     path = registry.suite_manifest(suite)
     with FileChecks(cache_dir, revalidate=revalidate) as checks:
         problems = validate_manifest(path, checks=checks)
+        if not problems:  # a refused run writes nothing
+            checks.save()
     if problems:
         shown = "\n  ".join(str(p) for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -126,6 +128,9 @@ def _rows(
     manifest: Manifest, seeds: list[int], records: dict, scores: dict, store: Store, system: str, results_dir: Path
 ) -> list[SampleRow]:
     rows: list[SampleRow] = []
+    # relpath is lexical: the store's relative location once, joined to each file's place in it
+    # (the same strings as relpath of every file, without 10,000 relpath calls on a large suite)
+    store_rel = os.path.relpath(store.root, results_dir)
     for it in manifest.items:
         for seed in seeds:
             rec = records[(it.id, seed)]
@@ -144,7 +149,7 @@ def _rows(
                 "error": rec.get("error"),
                 "flags": flags,
                 "audio_sha256": rec.get("audio_sha256"),
-                "audio_path": os.path.relpath(store.audio_path(rec["audio_sha256"]), results_dir)
+                "audio_path": os.path.normpath(os.path.join(store_rel, audio_relpath(rec["audio_sha256"])))
                 if rec["status"] == "ok"
                 else None,
                 "duration_s": diag.get("duration_s"),

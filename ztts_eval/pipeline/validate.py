@@ -7,13 +7,14 @@ so `run` refuses a manifest with any problem, and this module says exactly what 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ztts_eval.hashing import sha256_bytes
 from ztts_eval.languages import LANGUAGES
 from ztts_eval.pipeline.file_checks import FileChecks
-from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, sidecar_path
+from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, PathResolver, sidecar_path
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,13 @@ class Problem:
         return f"{where}{who}: {self.message}"
 
 
-def _audio_problems(root: Path, field: str, rel: str, expected_sha: str | None, checks: FileChecks) -> list[str]:
+def _audio_problems(paths: PathResolver, field: str, rel: str, expected_sha: str | None, checks: FileChecks) -> list[str]:
     if not isinstance(rel, str) or not rel:
         return [f"{field}: must be a non-empty relative path"]
-    path = Path(rel)
-    if path.is_absolute():
+    if os.path.isabs(rel):
         return [f"{field}: absolute path {rel!r}; paths must be relative to the manifest's folder"]
-    resolved = (root / path).resolve()
-    if not resolved.is_relative_to(root.resolve()):
+    resolved = paths(rel)
+    if not paths.contains(resolved):
         return [f"{field}: path {rel!r} escapes the manifest's folder"]
     if not resolved.is_file():
         return [f"{field}: file not found: {rel}"]
@@ -50,7 +50,7 @@ def _audio_problems(root: Path, field: str, rel: str, expected_sha: str | None, 
     return problems
 
 
-def _item_problems(root: Path, item: Item, checks: FileChecks) -> list[str]:
+def _item_problems(paths: PathResolver, item: Item, checks: FileChecks) -> list[str]:
     problems = []
     if not isinstance(item.id, str) or not item.id.strip():
         problems.append("id: must be a non-empty string")
@@ -62,9 +62,9 @@ def _item_problems(root: Path, item: Item, checks: FileChecks) -> list[str]:
         problems.append("utmos_bin: must be an integer")
     if not isinstance(item.extra, dict):
         problems.append("extra: must be an object")
-    problems += _audio_problems(root, "prompt_audio", item.prompt_audio, item.prompt_sha256, checks)
+    problems += _audio_problems(paths, "prompt_audio", item.prompt_audio, item.prompt_sha256, checks)
     if item.reference_audio is not None:
-        problems += _audio_problems(root, "reference_audio", item.reference_audio, item.reference_sha256, checks)
+        problems += _audio_problems(paths, "reference_audio", item.reference_audio, item.reference_sha256, checks)
     return problems
 
 
@@ -86,20 +86,20 @@ def _sidecar_problems(path: Path, data: bytes, rows: int) -> list[Problem]:
     return problems
 
 
-def _listed_audio(root: Path, text: str) -> list[Path]:
-    """Every audio path the manifest names that exists inside its folder: decoded and hashed up
-    front on two threads. Problems with these paths are still reported by the per-line checks."""
-    inside, out = root.resolve(), []
+def _listed_audio(paths: PathResolver, text: str) -> list[Path]:
+    """Every audio path the manifest names inside its folder: decoded and hashed up front on two
+    threads. Problems with these paths are still reported by the per-line checks."""
+    out = []
     for line in text.splitlines():
         try:
             obj = json.loads(line)
         except json.JSONDecodeError:
             continue
         for rel in (obj.get("prompt_audio"), obj.get("reference_audio")) if isinstance(obj, dict) else ():
-            if isinstance(rel, str) and rel and not Path(rel).is_absolute():
-                resolved = (root / rel).resolve()
-                if resolved.is_relative_to(inside) and resolved.is_file():
-                    out.append(resolved)
+            if isinstance(rel, str) and rel and not os.path.isabs(rel):
+                resolved = paths(rel)
+                if paths.contains(resolved):
+                    out.append(resolved)  # missing files are skipped by prefetch
     return out
 
 
@@ -110,7 +110,7 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True, checks: File
     if not path.is_file():
         return [Problem(0, None, f"manifest not found: {path}")]
     data = path.read_bytes()
-    root = path.parent
+    paths = PathResolver(path.parent)
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     rows = 0
@@ -119,7 +119,7 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True, checks: File
     except UnicodeDecodeError as exc:
         return [Problem(0, None, f"not UTF-8 ({exc})")]
     checks = checks if checks is not None else FileChecks()
-    checks.prefetch(_listed_audio(root, text))
+    checks.prefetch(_listed_audio(paths, text))
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -143,7 +143,7 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True, checks: File
                 problems.append(Problem(lineno, item_id, f"duplicate id (first on line {seen[item_id]})"))
             else:
                 seen[item_id] = lineno
-        problems += [Problem(lineno, item_id, msg) for msg in _item_problems(root, item, checks)]
+        problems += [Problem(lineno, item_id, msg) for msg in _item_problems(paths, item, checks)]
     if rows == 0:
         problems.append(Problem(0, None, "manifest has no items"))
     if check_sidecar:
