@@ -42,6 +42,14 @@ class Dnsmos(SampleMetric):
 
         self._dnsmos = dnsmos
 
+    def teardown(self) -> None:
+        # speechmos keeps its two ONNX sessions in a module global; dropping it frees them (the
+        # next run() rebuilds them, as on first use)
+        module = getattr(self, "_dnsmos", None)
+        if module is not None:
+            module.dnsmos = None
+        self.release("_dnsmos")
+
     def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
         rows = []
         for inp in inputs:

@@ -123,6 +123,10 @@ class TtsdsProsody(CorpusMetric):
         if "allosaurus_sr" in f and self._phones is None:
             self._phones = PhoneRate(self._allo_dir)
 
+    def teardown(self) -> None:
+        self.ssl.unload()
+        self.release("_mpm", "_phones")
+
     # -- features (per audio file, cached) -------------------------------------------------------
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
         pitches = pitch_many([inp.audio_path for inp in inputs]) if "pitch" in self.params["features"] else None
