@@ -243,6 +243,9 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             meta,
         )
     finally:
+        from ztts_eval.metrics.common.cpu_pool import shutdown
+
+        shutdown()  # the run's one process pool (pyworld features)
         adapter.close()
         store.close()
     return RunOutcome(paths=paths, summary=summary, stages=stages)
