@@ -10,6 +10,7 @@ reference loop.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
@@ -22,6 +23,16 @@ def token_codes(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[list[int]
     return [vocab.setdefault(t, len(vocab)) for t in a], [vocab.setdefault(t, len(vocab)) for t in b]
 
 
+def _exact_as_is(seq: Sequence[Hashable]) -> bool:
+    """rapidfuzz compares str characters and Python ints by value (hashes only other objects), so
+    such sequences (DS-WED's unit ids) need no vocabulary pass."""
+    return isinstance(seq, str) or (isinstance(seq, (list, tuple)) and {*map(type, seq)} <= _INT)
+
+
+_INT = {int}
+
+
+@lru_cache(maxsize=64)
 def integer_weights(weights: Sequence[float]) -> tuple[tuple[int, ...], int] | None:
     """(integer weights, scale) with weights = integers / scale, scale a power of two; None when
     no such exact form exists (negative, non-finite or non-dyadic weights)."""
@@ -40,5 +51,7 @@ def weighted_distance(a: Sequence[Hashable], b: Sequence[Hashable], ins: float, 
     if exact is None:
         return None
     (w_ins, w_del, w_sub), scale = exact
-    x, y = token_codes(a, b)
+    x, y = (a, b) if _exact_as_is(a) and _exact_as_is(b) else token_codes(a, b)
+    if (w_ins, w_del, w_sub) == (1, 1, 1):  # the paper's weights: rapidfuzz's bit-parallel path
+        return float(Levenshtein.distance(x, y)) / scale
     return Levenshtein.distance(x, y, weights=(w_ins, w_del, w_sub)) / scale
