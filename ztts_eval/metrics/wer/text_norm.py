@@ -111,7 +111,11 @@ def seedtts_normalize(text: str, language: str, side: str = "ref") -> str:
     return text.lower() if language == "en" else text
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=1)
+def _whisper_normalizer_version() -> str:
+    return version("whisper-normalizer")
+
+
 def normalizer_id(variant: str = "ztts") -> str:
-    """Recorded in every WER row; package metadata is read once per process, not per row."""
-    return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{version('whisper-normalizer')}"
+    """Recorded in every WER row; the package metadata is read once per process, not per row."""
+    return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{_whisper_normalizer_version()}"
