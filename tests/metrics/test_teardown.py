@@ -111,3 +111,20 @@ def test_dnsmos_sessions_are_freed_after_scoring(tmp_path):
         store.close()
     assert rows["k0"]["status"] == "ok"
     assert module.dnsmos is None  # the package's global ONNX sessions
+
+
+def test_dnsmos_loads_after_utmos22_hub_code_took_the_speechmos_name(tmp_path, monkeypatch):
+    # UTMOS22's repository (tarepan/SpeechMOS) is a package named `speechmos` too; a run that
+    # scored utmos22 first left it in sys.modules, and DNSMOS's import then failed
+    import sys
+    import types
+
+    fake = types.ModuleType("speechmos")
+    fake.__file__ = str(tmp_path / "SpeechMOS" / "speechmos" / "__init__.py")
+    monkeypatch.setitem(sys.modules, "speechmos", fake)
+    metric = Dnsmos()
+    metric.setup()
+    try:
+        assert metric._dnsmos.__name__ == "speechmos.dnsmos" and hasattr(metric._dnsmos, "run")
+    finally:
+        metric.teardown()
