@@ -134,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--cache-dir", type=Path, help="cache folder (default <results>/.cache)")
     r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
     r.add_argument("--retry-failed", action="store_true", help="re-attempt items whose generation failed")
+    r.add_argument(
+        "--revalidate", action="store_true", help="decode and hash every manifest file again (ignore the file-check cache)"
+    )
     r.add_argument("--no-report", action="store_true", help="do not print the leaderboard at the end")
     _add_include(r)
 
@@ -153,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="list every problem in a manifest (exit 1 if any)")
     v.add_argument("manifest", help="suite name or manifest path")
     v.add_argument("--seal", action="store_true", help="(re)write the sidecar when the items have no problems")
+    v.add_argument(
+        "--cache-dir", type=Path, help="reuse and update the file-check cache of this folder (e.g. results/.cache; default: none)"
+    )
+    v.add_argument("--revalidate", action="store_true", help="with --cache-dir: decode and hash every file again")
 
     g = sub.add_parser("gate", help="fail (exit 1) when a candidate run regresses against a baseline")
     g.add_argument("--candidate", type=Path, help="run folder (results/<suite>/<system>/<profile>) or summary.json")
@@ -226,6 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         force=frozenset(args.force),
         retry_failed=args.retry_failed,
+        revalidate=args.revalidate,
         metrics=args.metrics,
         limit=args.limit,
         argv=sys.argv[1:],
@@ -285,15 +293,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ztts_eval.pipeline.file_checks import FileChecks
     from ztts_eval.pipeline.manifest import ManifestError, load_manifest, write_manifest
     from ztts_eval.pipeline.validate import validate_manifest
     from ztts_eval.registry import RegistryError, suite_manifest
 
     try:
         path = suite_manifest(args.manifest)
-        problems = validate_manifest(path, check_sidecar=not args.seal)
+        with FileChecks(args.cache_dir, revalidate=args.revalidate) as checks:
+            problems = validate_manifest(path, check_sidecar=not args.seal, checks=checks)
+            checks.save()  # with --cache-dir: good files stay checked while the rest is fixed
     except (RegistryError, OSError) as exc:
         return _fail(exc)
+    print(f"{checks.hashed} file(s) decoded and hashed, {checks.reused} unchanged since their last check", file=sys.stderr)
     for p in problems:
         print(f"{path}: {p}")
     if problems:

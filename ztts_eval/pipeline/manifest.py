@@ -8,6 +8,8 @@ the SHA-256 of the manifest bytes; every result records that checksum.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,18 +66,64 @@ class Item:
         return cls(**obj)
 
 
+class PathResolver:
+    """`(root / rel).resolve()` with each folder resolved once per resolver.
+
+    A warm re-run of a 5,000-item suite spent seconds in realpath's lstat of every path component
+    of every file. Here a folder is resolved once; the file itself is still looked at each time, and
+    a symlinked file (or a name like `..`) is resolved in full, so the result is always the same as
+    `Path.resolve()`'s. Answers are kept for the resolver's life (one validation, one run)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self._folders: dict[str, str] = {}
+        self._files: dict[str, Path] = {}
+        self._top: str | None = None
+
+    def contains(self, resolved: Path) -> bool:
+        """Whether a resolved path lies inside the (resolved) root folder, or is that folder."""
+        if self._top is None:
+            self._top = os.path.realpath(self.root)
+        text = str(resolved)
+        return text == self._top or text.startswith(os.path.join(self._top, ""))
+
+    def __call__(self, rel: str) -> Path:
+        known = self._files.get(rel)
+        if known is None:
+            known = self._files[rel] = self._resolve(rel)
+        return known
+
+    def _resolve(self, rel: str) -> Path:
+        head, name = os.path.split(rel)
+        if name in ("", ".", ".."):
+            return Path(os.path.realpath(os.path.join(self.root, rel)))
+        folder = self._folders.get(head)
+        if folder is None:
+            folder = self._folders[head] = os.path.realpath(os.path.join(self.root, head))
+        full = os.path.join(folder, name)
+        try:
+            if stat.S_ISLNK(os.lstat(full).st_mode):
+                return Path(os.path.realpath(full))
+        except OSError:
+            pass  # missing: realpath would return the joined path too
+        return Path(full)
+
+
 @dataclass(frozen=True)
 class Manifest:
     path: Path
     items: list[Item]
     sha256: str
+    _resolver: PathResolver | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def root(self) -> Path:
         return self.path.parent
 
     def resolve(self, rel: str) -> Path:
-        return (self.root / rel).resolve()
+        if self._resolver is None:
+            object.__setattr__(self, "_resolver", PathResolver(self.root))
+        return self._resolver(rel)
 
     def prompt_path(self, item: Item) -> Path:
         return self.resolve(item.prompt_audio)

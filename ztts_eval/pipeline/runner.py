@@ -15,6 +15,7 @@ from typing import Any
 from ztts_eval import registry
 from ztts_eval.metrics.base import CorpusMetric, Metric, ScoreInput
 from ztts_eval.pipeline.aggregate import summarize
+from ztts_eval.pipeline.file_checks import FileChecks
 from ztts_eval.pipeline.flags import manifest_input_flags, sample_flags
 from ztts_eval.pipeline.generation import StageStats, build_requests, generate
 from ztts_eval.pipeline.manifest import Manifest, load_manifest
@@ -26,7 +27,7 @@ from ztts_eval.pipeline.subset import limit_manifest
 from ztts_eval.pipeline.validate import validate_manifest
 from ztts_eval.report.comparable import scorer_identity
 from ztts_eval.setup.params import check_params
-from ztts_eval.store import Store
+from ztts_eval.store import Store, audio_relpath
 
 
 class RunError(RuntimeError):
@@ -45,6 +46,7 @@ class RunConfig:
     cache_dir: Path | None = None
     force: frozenset[str] = frozenset()  # "generate", "score", or metric names
     retry_failed: bool = False
+    revalidate: bool = False  # decode and hash every manifest file again, ignoring file_checks.sqlite
     metrics: list[str] | None = None  # overrides the profile's list ([]: generate only)
     limit: int | None = None  # a stratified subset of N items (ztts_eval.pipeline.subset), recorded
     metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
@@ -66,9 +68,14 @@ def _log(paths: RunPaths, message: str) -> None:
     log(paths, message, utc_now())
 
 
-def _load_valid_manifest(suite: str) -> Manifest:
+def load_valid_manifest(suite: str, cache_dir: Path | None = None, revalidate: bool = False) -> Manifest:
+    """The suite's manifest once it has no problem; files unchanged since their last check (path,
+    size, mtime under `cache_dir`) are not decoded and hashed again."""
     path = registry.suite_manifest(suite)
-    problems = validate_manifest(path)
+    with FileChecks(cache_dir, revalidate=revalidate) as checks:
+        problems = validate_manifest(path, checks=checks)
+        if not problems:  # a refused run writes nothing
+            checks.save()
     if problems:
         shown = "\n  ".join(str(p) for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -128,6 +135,9 @@ def _rows(
 ) -> list[SampleRow]:
     rows: list[SampleRow] = []
     item_flags = manifest_input_flags(manifest)
+    # relpath is lexical: the store's relative location once, joined to each file's place in it
+    # (the same strings as relpath of every file, without 10,000 relpath calls on a large suite)
+    store_rel = os.path.relpath(store.root, results_dir)
     for it in manifest.items:
         for seed in seeds:
             rec = records[(it.id, seed)]
@@ -146,7 +156,7 @@ def _rows(
                 "error": rec.get("error"),
                 "flags": flags,
                 "audio_sha256": rec.get("audio_sha256"),
-                "audio_path": os.path.relpath(store.audio_path(rec["audio_sha256"]), results_dir)
+                "audio_path": os.path.normpath(os.path.join(store_rel, audio_relpath(rec["audio_sha256"])))
                 if rec["status"] == "ok"
                 else None,
                 "duration_s": diag.get("duration_s"),
@@ -171,7 +181,8 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     # Typed and known before any work: a misspelt name must never run at the default silently.
     cfg.params = check_params("model", cfg.model, registry.adapter_class(cfg.model), cfg.params)
     cfg.metric_params = {n: check_params("metric", n, registry.metric_class(n), p) for n, p in cfg.metric_params.items()}
-    manifest, limit = limit_manifest(_load_valid_manifest(cfg.suite), cfg.limit)
+    cache_dir = cfg.cache_dir or Path(cfg.results_dir) / ".cache"
+    manifest, limit = limit_manifest(load_valid_manifest(cfg.suite, cache_dir, cfg.revalidate), cfg.limit)
     suite_name = manifest.items[0].suite
     metrics: list[Metric] = [registry.metric_class(n)(**cfg.metric_params.get(n, {})) for n in metric_names]
     _preflight_all(metrics, cfg)
@@ -183,7 +194,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     if seeds != cfg.seeds:
         _log(paths, f"seeds {cfg.seeds} -> {seeds}: a metric compares several generations per item")
         cfg.seeds = seeds
-    store = Store(cfg.cache_dir or Path(cfg.results_dir) / ".cache")
+    store = Store(cache_dir)
     stages: dict[str, StageStats] = {}
     try:
         requests = build_requests(manifest, cfg.seeds, cfg.params)
@@ -245,6 +256,9 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             meta,
         )
     finally:
+        from ztts_eval.metrics.common.cpu_pool import shutdown
+
+        shutdown()  # the run's one process pool (pyworld features)
         adapter.close()
         store.close()
     return RunOutcome(paths=paths, summary=summary, stages=stages)

@@ -28,7 +28,7 @@ from ztts_eval.metrics.base import SampleMetric
 from ztts_eval.pipeline.generation import build_requests
 from ztts_eval.pipeline.results import RunPaths, SpeedRow, SpeedSummary, read_speed, read_speed_rows, write_speed
 from ztts_eval.pipeline.run_metadata import environment, utc_now
-from ztts_eval.pipeline.runner import RunError, _load_valid_manifest
+from ztts_eval.pipeline.runner import RunError, load_valid_manifest
 from ztts_eval.speed.arrivals import Setting, settings_from
 from ztts_eval.speed.hardware import hardware
 from ztts_eval.speed.loadgen import LAG_LIMIT_S, RequestRecord, client_health, run_setting
@@ -128,7 +128,7 @@ def _echo(label: str, stats: dict[str, Any], health: dict[str, Any]) -> None:
 
 def run_speed(cfg: SpeedConfig) -> tuple[RunPaths, SpeedSummary]:
     started = utc_now()
-    manifest = _load_valid_manifest(cfg.suite)
+    manifest = load_valid_manifest(cfg.suite)
     suite = manifest.items[0].suite
     names = registry.resolve_quality(cfg.metrics, cfg.metric_params) if cfg.metrics is not None else None
     if names is None:

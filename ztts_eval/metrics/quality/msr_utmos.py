@@ -99,6 +99,9 @@ class MsrUtmos(SampleMetric):
             raise MetricSetupError(f"MSR-UTMOS: {exc}") from None
         self._model = model.to(self.device())
 
+    def teardown(self) -> None:
+        self.release("_model")
+
     def mos(self, samples: np.ndarray, sr: int) -> tuple[float, int, int]:
         """(MOS, allowed rate used, rate fed to the backbone) for one clip."""
         import torch

@@ -50,6 +50,9 @@ def load_ttsds(path: Path) -> np.ndarray:
     return x / (np.max(np.abs(x)) + 1e-6)
 
 
+load_ttsds.identity = f"{__name__}.load_ttsds: {LOADER}"  # type: ignore[attr-defined]  # F0 cache key
+
+
 def duration(x: np.ndarray) -> float:
     """Seconds of the (padded) 22.05 kHz signal: the denominator of both speaking rates."""
     return x.size / TTSDS_SR

@@ -34,7 +34,7 @@ from ztts_eval.metrics.common.ssl_frames import SSLFrames
 from ztts_eval.metrics.ttsds.allosaurus_rate import AllosaurusSetupError, PhoneRate, locate_model
 from ztts_eval.metrics.ttsds.audio import LOADER, TTSDS_SR, duration, librosa_resample, load_ttsds
 from ztts_eval.metrics.ttsds.noise_sets import NOISE_VERSION, noise_set_inputs
-from ztts_eval.metrics.ttsds.parallel import pitch_many
+from ztts_eval.metrics.ttsds.pitch import pitch_features
 from ztts_eval.metrics.ttsds.score import SUBSAMPLE, factor, score_sets
 
 FEATURES = ("pitch", "hubert_sr", "allosaurus_sr", "mpm")
@@ -136,9 +136,13 @@ class TtsdsProsody(CorpusMetric):
         if "allosaurus_sr" in f and self._phones is None:
             self._phones = PhoneRate(self._allo_dir)
 
+    def teardown(self) -> None:
+        self.ssl.unload()
+        self.release("_mpm", "_phones")
+
     # -- features (per audio file, cached) -------------------------------------------------------
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
-        pitches = pitch_many([inp.audio_path for inp in inputs]) if "pitch" in self.params["features"] else None
+        pitches = pitch_features(inputs, self._store) if "pitch" in self.params["features"] else None
         return [self._one(inp, None if pitches is None else pitches[i]) for i, inp in enumerate(inputs)]
 
     def _one(self, inp: ScoreInput, pitch: float | None) -> dict[str, Any]:

@@ -96,5 +96,11 @@ def normalize(text: str, language: str, variant: str = "ztts", side: str = "ref"
     return basic_multilingual(text, language)
 
 
+@lru_cache(maxsize=1)
+def _whisper_normalizer_version() -> str:
+    return version("whisper-normalizer")
+
+
 def normalizer_id(variant: str = "ztts") -> str:
-    return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{version('whisper-normalizer')}"
+    """Recorded in every WER row; the package metadata is read once per process, not per row."""
+    return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{_whisper_normalizer_version()}"
