@@ -270,12 +270,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from ztts_eval.registry import RegistryError
     from ztts_eval.report.leaderboard import write_report
 
     try:
         args.suite = _report_suite(args.suite)
         paths = write_report(args.results, args.suite, args.profile)
-    except (OSError, ValueError) as exc:  # no results, a corrupt summary (named), an unwritable folder
+    except (OSError, ValueError, RegistryError) as exc:  # no results, a corrupt summary (named), an unwritable folder
         return _fail(exc)
     if args.html or args.bundle:
         try:

@@ -276,7 +276,10 @@ def test_ztts1_without_speaker_weights_stops_before_work(tmp_path):
         env={"ZTTS_EVAL_OFFLINE": "1", "TORCH_HOME": str(tmp_path / "torch")},
     )
     lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert proc.returncode == 2 and len(lines) == 1 and "ReDimNet" in lines[0]
+    # every missing piece in one answer (header + one line each), the speaker model among them
+    assert proc.returncode == 2 and "missing piece(s), nothing was run" in lines[0]
+    sim = [l for l in lines[1:] if l.strip().startswith("metric sim:")]  # its code and its weights
+    assert len(sim) == 2 and all("ReDimNet" in l for l in sim) and "Traceback" not in proc.stderr
     assert not (tmp_path / "r" / "demo").exists()
 
 

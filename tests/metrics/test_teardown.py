@@ -101,9 +101,9 @@ def test_pocketsphinx_decoder_is_freed_after_scoring(tmp_path):
 
 
 def test_dnsmos_sessions_are_freed_after_scoring(tmp_path):
-    import speechmos.dnsmos as module
-
     metric = Dnsmos()
+    metric.setup()  # the installed package's module, even when UTMOS22's hub code took the name earlier
+    module = metric._dnsmos
     store = Store(tmp_path / "cache")
     try:
         rows, _ = score_samples(metric, _inputs(1, "k"), store)

@@ -25,17 +25,26 @@ from ztts_eval.metrics.quality.utmos22 import REPO as SPEECHMOS
 from ztts_eval.metrics.quality.utmos22 import WEIGHTS_URL as SPEECHMOS_WEIGHTS
 from ztts_eval.metrics.sim.sim_redimnet import REPO as REDIMNET
 from ztts_eval.metrics.sim.sim_redimnet import WEIGHTS_URL as REDIMNET_WEIGHTS
+from ztts_eval.metrics.sim.sim_wavlm import FILENAME as WAVLM_FILE
+from ztts_eval.metrics.sim.sim_wavlm import MIRROR as WAVLM_MIRROR
 from ztts_eval.metrics.ttsds.allosaurus_rate import MODEL_URL as ALLOSAURUS_URL
 
 KMEANS = f"dswed.kmeans=fit:{DEMO / 'audio'}"  # the one piece with no public download: a seeded fit
+
+
+def wavlm_digest(tiny) -> str:
+    """The tiny stand-in is not the pinned release file: its digest is accepted explicitly."""
+    return "sim_wavlm.sha256=" + sha256_file(tiny["hf"][WAVLM_MIRROR] / WAVLM_FILE)
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     from tests.fakes.standins import make_redimnet, make_speechmos, make_tiny_allosaurus, make_tiny_hubert, make_tiny_mpm
     from tests.fakes.tiny_qwen3_asr import make_tiny_qwen3_asr
+    from tests.fakes.tiny_unispeech_sv import write_checkpoint
 
     root = tmp_path_factory.mktemp("tiny")
+    write_checkpoint(root / "wavlm" / WAVLM_FILE)  # the mirror repo holds the seed-tts-eval file as is
     redimnet_code, redimnet_weights = make_redimnet(root / "redimnet")
     speechmos_code, speechmos_weights = make_speechmos(root / "speechmos")
     allosaurus = make_tiny_allosaurus(root / "allosaurus" / "latest")
@@ -47,6 +56,7 @@ def tiny(tmp_path_factory):
             "Qwen/Qwen3-ASR-1.7B": make_tiny_qwen3_asr(root / "qwen3-asr"),
             "facebook/hubert-base-ls960": make_tiny_hubert(root / "hubert"),
             "cdminix/masked_prosody_model": make_tiny_mpm(root / "mpm"),
+            WAVLM_MIRROR: root / "wavlm",
         },
         "code": {REDIMNET: redimnet_code, SPEECHMOS: speechmos_code},
         "files": {
@@ -92,13 +102,14 @@ def models(tiny, offline_env, tmp_path_factory):
 
 def test_download_fills_the_folder_and_locks_every_file(models, tiny):
     dest, commits, requests, first, again = models
-    assert first.stdout.count("fetched") == 8 and "FAILED" not in first.stdout
-    assert again.stdout.count("have") == 8 and "fetched" not in again.stdout
+    assert first.stdout.count("fetched") == 9 and "FAILED" not in first.stdout
+    assert again.stdout.count("have") == 9 and "fetched" not in again.stdout
     lock = json.loads((dest / "ztts-models.lock.json").read_text())["pieces"]
     assert set(lock) == {
         "hf:Qwen/Qwen3-ASR-1.7B",
         "hf:facebook/hubert-base-ls960",
         "hf:cdminix/masked_prosody_model",
+        f"hf:{WAVLM_MIRROR}",
         "torch_hub:IDRnD/ReDimNet",
         "torch_hub:tarepan/SpeechMOS",
         f"file:{REDIMNET_WEIGHTS.format(name='b6-vox2-ft_lm.pt')}",
@@ -128,22 +139,24 @@ def test_doctor_lists_every_missing_piece_at_once_then_passes_offline_from_the_f
     assert ["hf", "Zyphra/ZONOS2"] in missing and ["hf", "Qwen/Qwen3-ASR-1.7B"] in missing
     assert ["torch_hub", "IDRnD/ReDimNet@c994fce84d59"] in missing and ["archive", ALLOSAURUS_URL] in missing
     assert ["supplied", "--metric-param"] in missing  # the DS-WED k-means, named with its parameter
-    assert len(missing) == 12 and "12 of 23 piece(s) missing" in before.stderr
+    assert ["hf", WAVLM_MIRROR] in missing  # the seed-compatible similarity column of ztts1
+    assert len(missing) == 13 and "13 of 25 piece(s) missing" in before.stderr
     after = run_cli("doctor", "--profile", "ztts1", "--metric-param", KMEANS, "--models", str(dest), check=False, env=offline_env)
     assert after.returncode == 0, after.stdout
     assert "MISSING" not in after.stdout and f"{dest}/hf/Qwen/Qwen3-ASR-1.7B (models folder" in after.stdout
 
 
 @pytest.mark.slow
-def test_ztts1_run_needs_no_network_with_the_models_folder(models, offline_env, tmp_path):
+def test_ztts1_run_needs_no_network_with_the_models_folder(models, offline_env, tmp_path, tiny):
     dest, commits = models[0], models[1]
     out = tmp_path / "results"
     proc = run_cli("run", "--profile", "ztts1", "--model", "test-tone", "--suite", "demo", "--limit", "2",
-                   "--metric-param", KMEANS, "--models", str(dest), "--results", str(out), "--no-report",
+                   "--metric-param", KMEANS, "--metric-param", wavlm_digest(tiny), "--models", str(dest),
+                   "--results", str(out), "--no-report",
                    check=False, env=offline_env)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads((out / "demo" / "test-tone" / "ztts1" / "summary.json").read_text())
-    assert [m["name"] for m in summary["metrics"]] == ["wer", "sim", "utmos22", "ttsds_prosody", "dswed"]
+    assert [m["name"] for m in summary["metrics"]] == ["wer", "sim", "utmos22", "ttsds_prosody", "dswed", "sim_wavlm"]
     en = next(g for g in summary["groups"] if g["language"] == "en")
     assert en["columns"]["wer"]["n"] == en["columns"]["sim"]["n"] == 2  # one English item × seeds 0, 1 (DS-WED)
     meta = json.loads((out / "demo" / "test-tone" / "ztts1" / "run.json").read_text())

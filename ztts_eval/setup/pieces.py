@@ -68,6 +68,22 @@ def metric_pieces(name: str, given: dict[str, Any]) -> list[Piece]:
             )
         if not p["weights"]:
             out.append(Piece("file", metric.weights_url(), by, None, f"ztts-eval models download, or set {mp}.weights=FILE"))
+    elif name == "sim_wavlm":
+        if p["checkpoint"]:
+            out.append(_supplied(p["checkpoint"], by, f"{mp}.checkpoint", "seed-tts-eval's wavlm_large_finetune.pth"))
+        else:
+            fix = f"ztts-eval models download (or huggingface-cli download {p['repo']}), or set {mp}.checkpoint=FILE"
+            out.append(Piece("hf", p["repo"], by, p["revision"], fix))
+    elif name == "wer_seedtts":
+        out.append(_hf(p["whisper"], p["whisper_revision"], by, f"{mp}.whisper"))
+        if p["zh"] == "paraformer":
+            out.append(_hf(p["paraformer"], p["paraformer_revision"], by, f"{mp}.paraformer"))
+            if not p["paraformer_python"]:
+                out.append(
+                    Piece(
+                        "env", "paraformer-zh", by, None, f"ztts-eval env create paraformer-zh (or {mp}.paraformer_python=PATH)"
+                    )
+                )
     elif name == "utmos":
         out.append(_supplied(p["checkpoint"], by, f"{mp}.checkpoint", "the MSR-UTMOS Lightning checkpoint"))
         out.append(

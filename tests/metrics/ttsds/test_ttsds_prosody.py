@@ -128,7 +128,9 @@ def test_missing_allosaurus_model_is_one_line(tmp_path, models):
         check=False,
     )
     lines = [l for l in proc.stderr.splitlines() if l.strip() and "pkg_resources" not in l and "import " not in l]
-    assert proc.returncode == 2 and len(lines) == 1 and "allosaurus_model=" in lines[0]
+    # one missing piece: the header line, then that piece with its fix
+    assert proc.returncode == 2 and "1 missing piece(s)" in lines[0]
+    assert len(lines) == 2 and "allosaurus_model=" in lines[1]
 
 
 def test_frames_are_stored_at_full_precision_from_librosa_style_input(tmp_path, models):
