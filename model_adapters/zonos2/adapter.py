@@ -49,6 +49,7 @@ from model_adapters.zonos2.options import (
 from model_adapters.zonos2.prompt import (
     SILENCE_FRAMES,
     build_prompt,
+    official_silence_codes,
 )
 
 if TYPE_CHECKING:  # torch stays out of import time: `ztts-eval ls` and the server client never need it
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 
 class Zonos2Adapter(Adapter):
     name = "zonos2"
-    version = "1"
+    version = "2"  # 2: the official silence ids, upstream-length runaway tails
     group = "open"
     published_name: str | None = "ZONOS2 8B"
 
@@ -69,7 +70,7 @@ class Zonos2Adapter(Adapter):
         revision: str | None = None,
         speaker_encoder: str = SPEAKER_HUB_ID,
         codec: str = CODEC_HUB_ID,
-        silence_codes: str | None = None,
+        silence_codes: str = "official",
         device: str = "auto",
         dtype: str | None = None,
         max_batch: int = 16,
@@ -82,7 +83,7 @@ class Zonos2Adapter(Adapter):
             revision=revision,
             speaker_encoder=str(speaker_encoder),
             codec=str(codec),
-            silence_codes=silence_codes,
+            silence_codes=str(silence_codes or "official"),
             device=str(device),
             dtype=None if dtype == "auto" else dtype,
             max_batch=max(1, int(max_batch)),
@@ -91,7 +92,7 @@ class Zonos2Adapter(Adapter):
         self.published_name = published_name(self.params)
         self._model = self._codec = self._speaker_encoder = self._textnorm = None  # type: Any
         self._normalize: Callable[[str, str], tuple[str, bool]] | None = None
-        self._silence, self._device = np.zeros((9, SILENCE_FRAMES), dtype=np.int64), "cpu"
+        self._silence, self._device = official_silence_codes(), "cpu"
         self._embeddings: dict[str, np.ndarray] = {}  # prompt file SHA-256 -> x-vector
 
     @property
@@ -120,6 +121,7 @@ class Zonos2Adapter(Adapter):
         if self._model is not None:
             fp["components"] = {
                 "model_commit": getattr(self._model, "weights_commit", None),
+                "prompt_silence_sha256": hashlib.sha256(self._silence.astype("<i8").tobytes()).hexdigest(),
                 **{k: _component_fp(getattr(self, f"_{k}")) for k in ("codec", "speaker_encoder", "textnorm")},
             }
         return fp
@@ -136,6 +138,8 @@ class Zonos2Adapter(Adapter):
             raise AdapterError(f"device={device} but no CUDA device is visible; pass device=cpu")
         for param in ("model", "speaker_encoder", "codec", "silence_codes"):
             value = self.params[param]
+            if param == "silence_codes" and value in SILENCE_SOURCES:
+                continue
             if value and value.startswith(("/", ".", "~")) and not Path(value).expanduser().exists():
                 raise AdapterError(
                     f"zonos2: {param}={value} does not exist; pass {param}=<local copy> "
@@ -156,7 +160,9 @@ class Zonos2Adapter(Adapter):
             "speaker encoder", "speaker_encoder", lambda: SpeakerEncoder.from_pretrained(p["speaker_encoder"], device="cpu")
         )
         codec = _loaded(
-            "DAC codec", "codec", lambda: DacCodec.from_pretrained(p["codec"], device=device, silence_codes=p["silence_codes"])
+            "DAC codec",
+            "codec",
+            lambda: DacCodec.from_pretrained(p["codec"], device=device, silence_codes=_silence_file(p["silence_codes"])),
         )
         model = _loaded(
             "ZONOS2 weights",
@@ -181,7 +187,10 @@ class Zonos2Adapter(Adapter):
         """Install loaded (or, in tests, fake) components; load() ends here."""
         self._model, self._codec, self._speaker_encoder = model, codec, speaker_encoder
         self._normalize, self._device = normalize, device
-        self._silence = np.asarray(codec.silence_codes(SILENCE_FRAMES), dtype=np.int64)
+        if self.params["silence_codes"] == "official":
+            self._silence = official_silence_codes()
+        else:  # "codec": DAC-encoded digital silence; a path: the codec's override file
+            self._silence = np.asarray(codec.silence_codes(SILENCE_FRAMES), dtype=np.int64)
 
     def close(self) -> None:
         self._model = self._codec = self._speaker_encoder = None
@@ -291,6 +300,13 @@ class Zonos2Adapter(Adapter):
         latency += time.perf_counter() - t0
         diag = Diagnostics(len(wav) / SAMPLE_RATE, out.eos_reached, latency, extra=diag_extra)
         return SynthesisResult(req.item_id, req.seed, wav, SAMPLE_RATE, diag)
+
+
+SILENCE_SOURCES = ("official", "codec")  # silence_codes= also takes a [9, 17] .npy file
+
+
+def _silence_file(value: str) -> str | None:
+    return None if value in SILENCE_SOURCES else value
 
 
 def _loaded(what: str, param: str, build: Callable[[], Any]) -> Any:
