@@ -454,3 +454,22 @@ def test_server_client_retries_a_500_then_succeeds_and_checks_headers(tmp_path) 
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     with pytest.raises(AdapterError, match="no ZONOS2 server"):
         _client(dead, max_attempts=1).load()
+
+
+def test_adapter_streams_the_same_audio_in_timed_chunks(tmp_path) -> None:
+    def fresh() -> Zonos2Adapter:  # EndsAtStep numbers the prompts it meets: one model per run
+        adapter = Zonos2Adapter(max_frames=200)
+        adapter.use_components(EndsAtStep({}), FakeCodec(), FakeSpeaker())
+        return adapter
+
+    adapter = fresh()
+    req = SynthesisRequest("1", "a sentence of some length, to stream", "en", None, seed=4)
+    chunks = list(adapter.synthesize_stream(req))
+    (whole,) = fresh().synthesize([req])
+    assert adapter.streams and len(chunks) >= 3 and all(c.sample_rate == 44100 for c in chunks)
+    assert np.array_equal(np.concatenate([c.samples for c in chunks]), whole.waveform)  # 41 frames, EOS-trimmed
+    assert len(whole.waveform) == whole.diagnostics.extra["eos_frame"] * 512
+    times = [c.t for c in chunks]
+    assert times == sorted(times) and times[0] > 0
+    with pytest.raises(RuntimeError, match="empty text"):
+        list(adapter.synthesize_stream(SynthesisRequest("2", "", "en", None)))
