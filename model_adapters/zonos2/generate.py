@@ -165,6 +165,25 @@ class GenerationRun:
         zeros = torch.zeros(batch, dtype=torch.long, device=dev)
         return self.model(torch.from_numpy(tokens).to(dev), cache, zeros, speaker, speaker_pos, logits_at=last)[:, 0]
 
+    def _cache_and_runner(self, batch: int, cache_len: int) -> tuple[Any, StepRunner]:
+        """A fresh KV cache and step runner; with CUDA graphs or torch.compile, the model keeps the
+        last pair (cache length rounded up to 256) so the next run of that shape reuses what was
+        captured or compiled instead of paying for it again. The reused cache needs no reset: every
+        slot a step reads was written by this run's prefill or an earlier step."""
+        if self.step_mode == "eager":
+            cache = self.model.new_cache(batch, cache_len, device=self.device)
+            return cache, StepRunner(self.model, cache, batch, N_COLUMNS, self.device, "eager")
+        cache_len = min(-(-cache_len // 256) * 256, self.max_seqlen)
+        key = (batch, cache_len, str(self.device), self.step_mode)
+        kept = getattr(self.model, "_zonos2_step_cache", None)
+        if kept is None or kept[0] != key:
+            kept = None
+            self.model._zonos2_step_cache = None  # free the old pair before allocating
+            cache = self.model.new_cache(batch, cache_len, device=self.device)
+            kept = (key, cache, StepRunner(self.model, cache, batch, N_COLUMNS, self.device, self.step_mode))
+            self.model._zonos2_step_cache = kept
+        return kept[1], kept[2]
+
     @torch.inference_mode()
     def __iter__(self) -> Iterator[Progress]:
         model, dev, batch = self.model, self.device, len(self.requests)
@@ -176,13 +195,12 @@ class GenerationRun:
         horizon, longest = max(self.limits), max(self.lens)
         cache_len = max(n + lim for n, lim in zip(self.lens, self.limits))
         t0 = time.perf_counter()
-        cache = model.new_cache(batch, cache_len, device=dev)
+        cache, runner = self._cache_and_runner(batch, cache_len)
         step_logits = self._prefill(cache)
         _sync(dev)
         t_decode = time.perf_counter()
         gens = [make_generator(r.params.seed, dev) for r in self.requests]
         sampler = BatchSampler([r.params for r in self.requests], gens, step_logits.shape[-1], dev)
-        runner = StepRunner(model, cache, batch, N_COLUMNS, dev, self.step_mode)
         runner.feed[:, 0, N_CODEBOOKS] = TEXT_PAD_ID
 
         lens = torch.tensor(self.lens, device=dev)
@@ -232,7 +250,7 @@ class GenerationRun:
             runner.feed[:, 0, :N_CODEBOOKS] = torch.where(done[:, None], AUDIO_PAD_ID, frames)
             # A finished sequence writes its pad frame into its own next slot, never past the cache.
             runner.positions.copy_((lens + generated - 1).clamp(max=cache_len - 1))
-            step_logits = runner(kv_bucket(longest + step, cache_len))
+            step_logits = runner(kv_bucket(longest + step, cache.max_len))
         prefill_s = t_decode - t0
         self.results = [
             GenerationResult(

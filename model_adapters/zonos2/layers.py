@@ -65,7 +65,11 @@ def apply_rope(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
     x: [..., hd] of any float dtype; freqs: complex [..., hd/2] broadcastable to x's leading dims.
     """
     xf = x if x.dtype == torch.float32 else x.float()
-    out = torch.view_as_real(torch.view_as_complex(xf.unflatten(-1, (-1, 2))) * freqs).flatten(-2)
+    if torch.compiler.is_compiling():  # inductor cannot generate code for complex ops; this it fuses
+        x0, x1, c, s = xf[..., 0::2], xf[..., 1::2], freqs.real, freqs.imag
+        out = torch.stack((x0 * c - x1 * s, x0 * s + x1 * c), dim=-1).flatten(-2)
+    else:  # eager: one complex multiply is the fewest ops
+        out = torch.view_as_real(torch.view_as_complex(xf.unflatten(-1, (-1, 2))) * freqs).flatten(-2)
     return out if x.dtype == torch.float32 else out.to(x.dtype)
 
 

@@ -9,7 +9,7 @@ Why several expert paths: the per-expert loop (`nonzero` per expert) is the read
 but syncs with the host and cannot be captured in a CUDA graph. The others are sync-free:
 `grouped` sorts the token*k rows by expert and runs two grouped GEMMs (`torch._grouped_mm`), so
 each chosen expert's weights are read once, unchosen ones not at all, and nothing is copied: the
-default at every batch size wherever the grouped GEMM runs (CPU; CUDA bf16 from sm90).
+default on accelerators wherever the grouped GEMM runs (CUDA bf16 from sm90) and under compile.
 `gather` copies the chosen experts' weights ([N*k, 2I, D]) and batch-multiplies: three passes over
 each chosen expert's bytes, kept only as the small-batch fallback where grouped GEMM is missing.
 `dense` runs every expert on every token: the large-batch fallback there.
@@ -97,10 +97,16 @@ class Experts(nn.Module):
         return out if into is None else into + out
 
     def fast_mode(self, x: torch.Tensor, rows: int) -> str:
-        """The default path (benchmarks/zonos2_throughput.py measured it against the others at batch
-        1, 8 and 64): the grouped GEMM wherever it runs, since it reads each chosen expert's weights
-        once and copies none. Without it, copying the few chosen experts (gather) beats reading all
-        of them (dense) up to GATHER_MAX_ROWS token*k rows."""
+        """The default path, chosen from benchmarks/zonos2_throughput.py at batch 1, 8 and 64 (README).
+
+        On the CPU (eager) the per-expert loop: its host syncs cost nothing there, it reads each
+        chosen expert once, and it measured fastest or within 3 % of it at every batch size (the
+        CPU grouped GEMM loops over all experts, empty ones included). On an accelerator, and
+        under torch.compile, the grouped GEMM wherever it runs: sync-free, capturable, each chosen
+        expert read once, none copied. Without it, copying the few chosen experts (gather) beats
+        reading all of them (dense) up to GATHER_MAX_ROWS token*k rows."""
+        if x.device.type == "cpu" and not torch.compiler.is_compiling():
+            return "loop"
         _, i2, d = self.w13.shape
         if grouped_mm_supported(x.device, x.dtype, (d, i2 // 2)):
             return "grouped"

@@ -61,7 +61,10 @@ def test_moe_paths_equal_the_per_expert_loop_at_decode_batch(batch: int) -> None
             torch.testing.assert_close(ffn(x, prev, mode)[0], ref, rtol=1e-5, atol=1e-5)
             res = torch.randn_like(x)  # the residual-accumulating form used by the blocks
             torch.testing.assert_close(ffn(x, prev, mode, residual=res.clone())[0], res + ref, rtol=1e-5, atol=1e-5)
-    assert model.layers[2].feed_forward.experts.fast_mode(x.view(batch, 64), batch) == "grouped"  # never copies weights
+    experts = model.layers[2].feed_forward.experts
+    assert experts.fast_mode(x.view(batch, 64), batch) == "loop"  # CPU eager: measured fastest (README)
+    if batch > 8:  # no weight copies where grouped GEMM is missing either, past a few rows
+        assert experts.fast_mode(x.view(batch, 64).to("meta"), batch) == "dense"
 
 
 def test_batch_sampler_draws_what_torch_multinomial_draws() -> None:
