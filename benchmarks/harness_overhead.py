@@ -2,14 +2,18 @@
 
     python benchmarks/harness_overhead.py [--model espeak-ng] [--profile lite] [--suite demo]
 
-Prints per-stage wall time, the time spent inside adapter/metric calls ("model"), the share of
-wall time spent outside them (harness overhead: manifest validation, hashing, caching, I/O,
-aggregation), and the warm/cold wall-time ratio. Runs in a fresh temporary results folder.
+Prints per-stage wall time, the time spent inside adapter/metric calls ("model": generation,
+model loading, feature extraction, scoring, and whole-set metrics' reference data such as TTSDS2's
+noise clips), the share of wall time spent outside them (harness overhead: manifest validation,
+hashing, caching, I/O, aggregation), the warm/cold wall-time ratio, and the process's peak
+resident memory after the cold run (models are released after each metric's stage, so the peak
+is the largest single stage, not their sum). Runs in a fresh temporary results folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 import time
@@ -50,10 +54,12 @@ def main() -> int:
             metrics=args.metrics.split(",") if args.metrics else None,
         )
         cold, cold_stages = timed_run(cfg)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         warm, warm_stages = timed_run(cfg)
     print_stages("cold", cold, cold_stages)
     print_stages("warm", warm, warm_stages)
     print(f"\nwarm/cold wall-time ratio: {warm / cold:.4f}")
+    print(f"peak resident memory of the cold run: {peak_mb:.0f} MB")
     return 0
 
 

@@ -24,6 +24,13 @@ def rate(n: int, seconds: float) -> str:
     return f"{n / seconds:8.1f} items/s  ({seconds:6.2f} s for {n})"
 
 
+def _pitch(path: str) -> float:
+    from ztts_eval.metrics.ttsds.audio import load_ttsds
+    from ztts_eval.metrics.ttsds.pitch import ttsds_mean_f0
+
+    return ttsds_mean_f0(load_ttsds(Path(path)))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=4)
@@ -34,14 +41,14 @@ def main() -> int:
     import torch
 
     from ztts_eval.audio import resample
+    from ztts_eval.metrics.common.cpu_pool import cpu_map, default_workers
     from ztts_eval.metrics.common.ssl_frames import SSLFrames
     from ztts_eval.metrics.dswed.vad_trim import trim
     from ztts_eval.metrics.ttsds.allosaurus_rate import PhoneRate, locate_model
     from ztts_eval.metrics.ttsds.audio import TTSDS_SR, load_ttsds
     from ztts_eval.metrics.ttsds.mpm import load_mpm, mpm_ids
-    from ztts_eval.metrics.ttsds.parallel import default_workers, pitch_many
 
-    clips = sorted((ROOT / "manifests" / "demo" / "audio").glob("*.flac")) * args.repeat
+    clips = sorted((ROOT / "ztts_eval" / "data" / "demo" / "audio").glob("*.flac")) * args.repeat
     audio = [load_ttsds(p) for p in clips]
     seconds = sum(len(x) for x in audio) / TTSDS_SR
     print(f"{len(clips)} clips, {seconds:.0f} s of audio, {default_workers()} cores\n")
@@ -58,10 +65,10 @@ def main() -> int:
             args.allosaurus = args.allosaurus or str(make_tiny_allosaurus(tmp / "allo"))
             stand_in.append("allosaurus")
         t = time.perf_counter()
-        pitch_many(clips, workers=1)
+        cpu_map(_pitch, [str(p) for p in clips], workers=1)
         seq = time.perf_counter() - t
         t = time.perf_counter()
-        pitch_many(clips, workers=args.workers)
+        cpu_map(_pitch, [str(p) for p in clips], workers=args.workers)
         par = time.perf_counter() - t
         print(f"pitch (pyworld), 1 process      {rate(len(clips), seq)}")
         print(f"pitch (pyworld), process pool   {rate(len(clips), par)}   speed-up {seq / par:.2f}x")

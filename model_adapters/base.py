@@ -65,6 +65,9 @@ class Capabilities:
     needs_prompt_text: bool = False
     max_batch: int = 1
     max_text_chars: int = 2000  # longer texts are refused per item, not truncated
+    # requests of one batch that `synthesize_each` works on at once (threads): for adapters whose
+    # work runs outside the GIL, e.g. one subprocess per request (espeak-ng, flite)
+    max_concurrency: int = 1
 
 
 @dataclass
@@ -144,23 +147,31 @@ class Adapter(ABC):
     def synthesize_each(
         self, requests: list[SynthesisRequest], one: Callable[[SynthesisRequest], tuple[np.ndarray, int, Diagnostics]]
     ) -> list[SynthesisResult]:
-        """Run `one` per request, turning refusals and exceptions into per-item result rows."""
-        results = []
-        for req in requests:
+        """Run `one` per request, turning refusals and exceptions into per-item result rows.
+
+        Up to `capabilities.max_concurrency` requests run at once on threads; results are in
+        request order whatever order they finish in."""
+
+        def run(req: SynthesisRequest) -> SynthesisResult:
             refused = self.check_request(req)
             if refused is not None:
-                results.append(refused)
-                continue
+                return refused
             t0 = time.perf_counter()
             try:
                 wav, sr, diag = one(req)
             except AdapterError:
                 raise
             except Exception as exc:  # per-item failure: recorded, never fatal
-                results.append(failure(req, f"{type(exc).__name__}: {exc}", latency=time.perf_counter() - t0))
-                continue
+                return failure(req, f"{type(exc).__name__}: {exc}", latency=time.perf_counter() - t0)
             wav = np.asarray(wav, dtype=np.float32).reshape(-1)
             diag.latency_s = time.perf_counter() - t0
             diag.duration_s = len(wav) / float(sr)
-            results.append(SynthesisResult(req.item_id, req.seed, wav, sr, diag))
-        return results
+            return SynthesisResult(req.item_id, req.seed, wav, sr, diag)
+
+        workers = min(max(1, self.capabilities.max_concurrency), len(requests))
+        if workers <= 1:
+            return [run(req) for req in requests]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(run, requests))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -10,6 +11,13 @@ from pathlib import Path
 import numpy as np
 
 from model_adapters.base import AdapterError
+
+
+def subprocess_capacity() -> dict[str, int]:
+    """Batch size and concurrency for one-process-per-request synthesizers: every core busy, and
+    batches (the unit a killed run can lose) a few requests deep per core."""
+    cores = max(1, os.cpu_count() or 1)
+    return {"max_batch": 4 * cores, "max_concurrency": cores}
 
 
 def require_binary(binary: str, apt_package: str) -> str:

@@ -11,7 +11,7 @@ from model_adapters.base import (
     SynthesisRequest,
     SynthesisResult,
 )
-from model_adapters.command_tts import binary_version, require_binary, synthesize_to_wav
+from model_adapters.command_tts import binary_version, require_binary, subprocess_capacity, synthesize_to_wav
 from ztts_eval.languages import LANGUAGES
 
 
@@ -27,7 +27,7 @@ class EspeakNgAdapter(Adapter):
     @property
     def capabilities(self) -> Capabilities:
         langs = frozenset(code for code, lang in LANGUAGES.items() if lang.espeak_ng)
-        return Capabilities(zero_shot_cloning=False, languages=langs, deterministic=True)
+        return Capabilities(zero_shot_cloning=False, languages=langs, deterministic=True, **subprocess_capacity())
 
     def load(self) -> None:
         self._binary = require_binary("espeak-ng", "espeak-ng")

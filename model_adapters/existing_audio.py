@@ -46,9 +46,22 @@ class ExistingAudioAdapter(Adapter):
     name = "audio"
     version = "1"
 
-    def __init__(self, **params: Any) -> None:
-        defaults = {"dir": "", "list": "", "template": "{id}.wav", "key": "{id}", "strip": "", "group": "open", "cloning": "true"}
-        super().__init__(**{**defaults, **{k: str(v) for k, v in params.items()}})
+    def __init__(
+        self,
+        dir: str = "",  # the names users type: --param dir=PATH, --param list=FILE
+        list: str = "",
+        template: str = "{id}.wav",
+        key: str = "{id}",
+        strip: str = "",
+        group: str = "open",
+        cloning: str = "true",
+        published_name: str = "",
+    ) -> None:
+        given = {"dir": dir, "list": list, "template": template, "key": key, "strip": strip, "group": group,
+                 "cloning": cloning}  # fmt: skip
+        if published_name:
+            given["published_name"] = published_name
+        super().__init__(**{k: str(v) for k, v in given.items()})
         self.group = self.params["group"]
         self.published_name = self.params.get("published_name") or None
         self._files: dict[Any, Path] | None = None  # list mode: key -> path

@@ -11,7 +11,7 @@ from model_adapters.base import (
     SynthesisRequest,
     SynthesisResult,
 )
-from model_adapters.command_tts import binary_version, require_binary, synthesize_to_wav
+from model_adapters.command_tts import binary_version, require_binary, subprocess_capacity, synthesize_to_wav
 
 VOICES = ("slt", "rms", "awb", "kal16", "kal")
 
@@ -29,7 +29,7 @@ class FliteAdapter(Adapter):
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(zero_shot_cloning=False, languages=frozenset({"en"}), deterministic=True)
+        return Capabilities(zero_shot_cloning=False, languages=frozenset({"en"}), deterministic=True, **subprocess_capacity())
 
     def load(self) -> None:
         self._binary = require_binary("flite", "flite")

@@ -42,7 +42,8 @@ def test_unknown_profile_is_a_clear_error_and_pending_ztts1_metrics_are_listed()
     proc = run_cli("run", "--model", "test-tone", "--suite", "demo", "--profile", "ztts2", check=False)
     assert proc.returncode == 2 and "unknown profile 'ztts2'" in proc.stderr and "lite" in proc.stderr
     listing = run_cli("ls").stdout
-    assert "ztts1    wer, sim, utmos (MSR-UTMOS, when configured) or utmos22, ttsds_prosody, dswed" in listing
+    assert "ztts1    wer, sim, utmos (MSR-UTMOS, when configured) or utmos22, ttsds_prosody, dswed, sim_wavlm" in listing
+    assert "seedtts  wer_seedtts, sim_wavlm" in listing
 
 
 def test_lite_and_ztts1_metric_names_never_collide():
@@ -50,6 +51,14 @@ def test_lite_and_ztts1_metric_names_never_collide():
     assert not lite_columns & {"wer", "sim", "utmos", "cer"}
     for n in registry.PROFILES["lite"]:
         assert registry.metric_class(n).info.family == "lite"
+
+
+def test_seedtts_columns_are_named_apart_from_ztts1_ones():
+    """Seed-compatible numbers never take a ZTTS1 column's name (sim_wavlm is never `sim`)."""
+    seed = {c.name for n in registry.PROFILES["seedtts"] for c in registry.metric_class(n).info.columns}
+    assert seed == {"wer_seedtts", "sim_wavlm"}
+    assert "sim_wavlm" in registry.PROFILES["ztts1"] and registry.metric_class("sim_wavlm").info.family == "seedtts"
+    assert registry.profile_metrics("seedtts") == ["wer_seedtts", "sim_wavlm"]
 
 
 def test_language_table():

@@ -1,4 +1,4 @@
-"""Command line: `ztts-eval run | report | validate | gate | ls | manifests | env | listen`.
+"""Command line: `ztts-eval run | speed | report | validate | gate | ls | manifests | env | listen | doctor | models`.
 
 Only argparse and the registry are imported at start-up; each command imports what it needs,
 so `--help` and `ls` stay fast and never import torch.
@@ -56,36 +56,53 @@ def _load_includes(args: argparse.Namespace) -> None:
         print(f"included {path}: adapters {added['adapters'] or '-'}, metrics {added['metrics'] or '-'}", file=sys.stderr)
 
 
-def _report_suite(suite: str) -> str:
-    """`report --suite` takes what `run --suite` takes: a registered name, or a manifest path whose
-    items name the suite (the results folder is keyed by that name, not by the path)."""
-    from ztts_eval.registry import SUITES, suite_manifest
+def _metrics(text: str) -> list[str]:
+    """`--metrics a,b`, or `none` for generation only; an empty value is a mistake, never "all"."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("--metrics is empty: name metrics (a,b), or none to only generate")
+    return [] if names == ["none"] else names
 
-    if suite in SUITES or not (suite.endswith(".jsonl") or Path(suite).is_file()):
-        return suite
-    import json
 
-    path = suite_manifest(suite)
+def _limit(text: str) -> int:
     try:
-        with open(path, encoding="utf-8") as f:
-            first = next((line for line in f if line.strip()), "")
-        return str(json.loads(first)["suite"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise FileNotFoundError(f"--suite {suite}: cannot read the suite name from the manifest ({exc})") from None
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--limit takes a positive number of items, got {text!r}")
+    return n
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ztts-eval")
+    except PackageNotFoundError:  # a source checkout without an install
+        from ztts_eval import __version__
+
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ztts-eval", description="Reproducible TTS evaluation (ZTTS1-Eval and more).")
+    p.add_argument("--version", action="version", version=f"ztts-eval {_version()}", help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True)
 
     r = sub.add_parser("run", help="generate audio with a model on a suite and score it (resumable)")
     r.add_argument("--model", required=True, help="adapter name (see `ztts-eval ls`)")
-    r.add_argument("--suite", required=True, help="suite name (e.g. demo) or path to a manifest .jsonl")
+    r.add_argument("--suite", required=True, help="suite name (e.g. demo) or manifest .jsonl path; several: a,b")
     r.add_argument("--profile", default="lite", help="metric profile: lite (offline) or ztts1")
     r.add_argument("--seeds", type=_seeds, default=[0], help="comma-separated seeds, e.g. 0,1 (default 0)")
     r.add_argument("--param", type=_param, action="append", default=[], help="adapter parameter KEY=VALUE (repeatable)")
     r.add_argument("--name", help="system name in results (default: the model name)")
-    r.add_argument("--metrics", help="comma-separated metric names overriding the profile's list")
+    r.add_argument(
+        "--metrics", type=_metrics, help="comma-separated metric names overriding the profile's list; none: generate only"
+    )
+    r.add_argument(
+        "--limit", type=_limit, help="run a deterministic subset of N items per suite, spread over languages (recorded)"
+    )
     r.add_argument(
         "--metric-param",
         type=_metric_param,
@@ -97,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--cache-dir", type=Path, help="cache folder (default <results>/.cache)")
     r.add_argument("--force", action="append", default=[], help="recompute a stage: generate, score, or a metric name")
     r.add_argument("--retry-failed", action="store_true", help="re-attempt items whose generation failed")
+    r.add_argument(
+        "--revalidate", action="store_true", help="decode and hash every manifest file again (ignore the file-check cache)"
+    )
     r.add_argument("--no-report", action="store_true", help="do not print the leaderboard at the end")
     r.add_argument(
         "--executor", choices=("local", "ray"), default="local", help="where stages run: this process (default) or a Ray cluster"
@@ -106,10 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--score-gpus", type=float, help="ray: GPU share of each scoring actor that uses a GPU (default 0.25)")
     _add_include(r)
 
+    from ztts_eval.speed import cli as cli_speed
+
+    cli_speed.add_parser(sub, _param, _metric_param)
+
     rep = sub.add_parser("report", help="print and write the leaderboard (Markdown + CSV) for a suite")
-    rep.add_argument("--suite", default="demo")
-    rep.add_argument("--profile", default="lite")
-    rep.add_argument("--results", type=Path, default=Path("results"))
+    rep.add_argument("--suite", default="demo", help="suite name as recorded in results (default demo)")
+    rep.add_argument("--profile", default="lite", help="metric profile whose runs to tabulate (default lite)")
+    rep.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
     rep.add_argument("--html", action="store_true", help="also write a self-contained HTML report (needs the 'report' extra)")
     _add_include(rep)
     rep.add_argument("--bundle", action="store_true", help="HTML report as a folder with its audio beside it (implies --html)")
@@ -118,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="list every problem in a manifest (exit 1 if any)")
     v.add_argument("manifest", help="suite name or manifest path")
     v.add_argument("--seal", action="store_true", help="(re)write the sidecar when the items have no problems")
+    v.add_argument(
+        "--cache-dir", type=Path, help="reuse and update the file-check cache of this folder (e.g. results/.cache; default: none)"
+    )
+    v.add_argument("--revalidate", action="store_true", help="with --cache-dir: decode and hash every file again")
 
     g = sub.add_parser("gate", help="fail (exit 1) when a candidate run regresses against a baseline")
     g.add_argument("--candidate", type=Path, help="run folder (results/<suite>/<system>/<profile>) or summary.json")
@@ -134,197 +162,37 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--slack", type=float, default=1.25, help="calibration: multiply the worst spread by this")
     g.add_argument("--write-baseline", type=Path, metavar="RUN", help="bundle a run folder as a baseline file")
     g.add_argument("--output", type=Path, help="where --calibrate / --write-baseline write (default: stdout / required)")
+    g.add_argument(
+        "--allow-mismatch",
+        action="store_true",
+        help="gate even when suite, manifest, subset, metric versions, scorers or group sizes differ (listed in the report)",
+    )
 
-    _add_include(sub.add_parser("ls", help="list adapters, metrics, profiles and suites"))
+    ls = sub.add_parser("ls", help="list adapters, metrics, profiles and suites")
+    ls.add_argument("--params", metavar="NAME", help="list the typed parameters of one model or metric")
+    _add_include(ls)
     e = sub.add_parser("env", help="create isolated environments for adapters with conflicting pins")
-    e.add_argument("action", choices=("create", "ls"))
+    e.add_argument("action", choices=("create", "ls"), help="create an environment, or list them")
     e.add_argument("name", nargs="?", help="environment name (see `ztts-eval env ls`)")
     e.add_argument("--source", help="local clone to pip install -e into the environment (zonos-v0.1)")
+    from ztts_eval.setup import cli as cli_setup
     from ztts_eval.suites import cli as cli_manifests
 
     cli_manifests.add_parser(sub, _metric_param)
     from ztts_eval.listen import cli as cli_listen
 
     cli_listen.add_parser(sub)
+    cli_setup.add_parsers(sub, {"metrics": _metrics, "param": _param, "metric_param": _metric_param})
+    r.add_argument("--models", type=Path, help="offline models folder from `ztts-eval models download` (sets ZTTS_EVAL_MODELS)")
     return p
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from model_adapters.base import AdapterError
-    from ztts_eval.metrics.base import MetricSetupError
-    from ztts_eval.pipeline.runner import RunConfig, RunError, run_evaluation
-    from ztts_eval.registry import RegistryError
-
-    metric_params: dict[str, dict[str, str]] = {}
-    for metric, key, value in args.metric_param:
-        metric_params.setdefault(metric, {})[key] = value
-    cfg = RunConfig(
-        model=args.model,
-        suite=args.suite,
-        profile=args.profile,
-        seeds=args.seeds,
-        params=dict(args.param),
-        name=args.name,
-        results_dir=args.results,
-        cache_dir=args.cache_dir,
-        force=frozenset(args.force),
-        retry_failed=args.retry_failed,
-        metrics=args.metrics.split(",") if args.metrics else None,
-        argv=sys.argv[1:],
-        metric_params=metric_params,
-        executor=args.executor,
-        executor_options={"address": args.address, "gen_actors": args.gen_actors, "score_gpus": args.score_gpus},
-    )
-    valid_force = {"generate", "score"}
-    try:
-        from ztts_eval.registry import metric_names
-
-        unknown = set(cfg.force) - valid_force - set(metric_names())
-        if unknown:
-            raise RegistryError(f"--force takes generate, score or a metric name; got {', '.join(sorted(unknown))}")
-        outcome = run_evaluation(cfg)
-    except (RunError, RegistryError, AdapterError, MetricSetupError, ValueError, TypeError) as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"results: {outcome.out_dir}", file=sys.stderr)
-    if not args.no_report:
-        from ztts_eval.report.leaderboard import write_report
-
-        write_report(args.results, outcome.paths.suite, args.profile)
-    return 0
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from ztts_eval.report.leaderboard import write_report
-
-    try:
-        args.suite = _report_suite(args.suite)
-        paths = write_report(args.results, args.suite, args.profile)
-    except FileNotFoundError as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
-    if args.html or args.bundle:
-        try:
-            from ztts_eval.report.html import write_html
-        except ImportError:
-            print("ztts-eval: error: the HTML report needs plotly: pip install -e '.[report]'", file=sys.stderr)
-            return 2
-        try:
-            paths["html"] = write_html(args.results, args.suite, args.profile, bundle=args.bundle, manifest=args.manifest)
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"ztts-eval: error: {exc}", file=sys.stderr)
-            return 2
-    for kind, path in paths.items():
-        print(f"{kind}: {path}", file=sys.stderr)
-    return 0
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    from ztts_eval.pipeline.manifest import load_manifest, write_manifest
-    from ztts_eval.pipeline.validate import validate_manifest
-    from ztts_eval.registry import suite_manifest
-
-    path = suite_manifest(args.manifest)
-    problems = validate_manifest(path, check_sidecar=not args.seal)
-    for p in problems:
-        print(f"{path}: {p}")
-    if problems:
-        print(f"{len(problems)} problem(s) in {path}", file=sys.stderr)
-        return 1
-    if args.seal:
-        manifest = load_manifest(path)
-        write_manifest(path, manifest.items)
-        print(f"sealed {path} ({len(manifest.items)} items)", file=sys.stderr)
-    else:
-        print(f"{path}: ok", file=sys.stderr)
-    return 0
-
-
-def cmd_gate(args: argparse.Namespace) -> int:
-    import json
-
-    from ztts_eval import gate
-
-    try:
-        if args.write_baseline:
-            if not args.output:
-                raise ValueError("--write-baseline needs --output FILE")
-            print(f"baseline written: {gate.write_baseline(args.write_baseline, args.output)}", file=sys.stderr)
-            return 0
-        if args.calibrate:
-            proposal = json.dumps(gate.calibrate([gate.load_run(p) for p in args.calibrate], slack=args.slack), indent=2)
-            if args.output:
-                args.output.write_text(proposal + "\n")
-            print(proposal)
-            return 0
-        if not (args.candidate and args.baseline):
-            raise ValueError("gate needs --candidate and --baseline (or --calibrate / --write-baseline)")
-        checks = gate.compare(
-            gate.load_run(args.baseline), gate.load_run(args.candidate), gate.load_tolerances(args.tolerances), mode=args.mode
-        )
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
-    text = gate.markdown(checks, f"ztts-eval gate ({args.mode})")
-    if args.markdown:
-        args.markdown.write_text(text)
-    print(text)
-    failing = [c for c in checks if c.status in ("regression", "missing")]
-    for c in failing:
-        print(f"REGRESSION {gate.describe(c)}", file=sys.stderr)
-    return 1 if failing else 0
-
-
-def cmd_env(args: argparse.Namespace) -> int:
-    import subprocess
-
-    from model_adapters.workers import environments as envs
-
-    if args.action == "ls":
-        for name, spec in envs.ENVS.items():
-            state = "ready" if envs.env_python(name).exists() else "not created"
-            print(f"  {name:12s} {state:12s} {spec['doc']} ({envs.envs_root() / name})")
-        return 0
-    try:
-        if not args.name:
-            raise ValueError("env create needs a name (see `ztts-eval env ls`)")
-        root = envs.create(args.name, args.source)
-    except (ValueError, subprocess.CalledProcessError) as exc:
-        print(f"ztts-eval: error: {exc}", file=sys.stderr)
-        return 2
-    print(f"environment ready: {root}", file=sys.stderr)
-    return 0
-
-
-def cmd_ls(_: argparse.Namespace) -> int:
-    from ztts_eval import registry
-
-    print("models:")
-    for name in registry.adapter_names():
-        cls = registry.adapter_class(name)
-        caps = cls().capabilities
-        langs = "any" if caps.languages is None else ",".join(sorted(caps.languages))
-        clone = "clones" if caps.zero_shot_cloning else "no cloning"
-        print(f"  {name:16s} {clone}; languages: {langs}")
-    print("metrics:")
-    for name in registry.metric_names():
-        info = registry.metric_class(name).info
-        cols = ", ".join(c.name for c in info.columns)
-        print(f"  {name:18s} [{info.family}, extra '{info.extra}'] {info.scorer} -> {cols}")
-    print("profiles:")
-    for name, metrics in registry.PROFILES.items():
-        listed = ", ".join(metrics).replace("quality", "utmos (MSR-UTMOS, when configured) or utmos22")
-        print(f"  {name:8s} {listed}")
-    print("suites:")
-    for name, rel in registry.SUITES.items():
-        print(f"  {name:8s} {registry.manifests_dir() / rel}")
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from ztts_eval import commands
+
     if args.command == "env":
-        return cmd_env(args)
+        return commands.cmd_env(args)
     if args.command == "manifests":
         from ztts_eval.suites import cli as cli_manifests
 
@@ -333,7 +201,21 @@ def main(argv: list[str] | None = None) -> int:
         from ztts_eval.listen import cli as cli_listen
 
         return cli_listen.run(args)
-    handler = {"run": cmd_run, "report": cmd_report, "validate": cmd_validate, "gate": cmd_gate, "ls": cmd_ls}[args.command]
+    if args.command == "speed":
+        from ztts_eval.speed import cli as cli_speed
+
+        return cli_speed.run(args)
+    if args.command in ("doctor", "models"):
+        from ztts_eval.setup import cli as cli_setup
+
+        return cli_setup.run(args)
+    handler = {
+        "run": commands.cmd_run,
+        "report": commands.cmd_report,
+        "validate": commands.cmd_validate,
+        "gate": commands.cmd_gate,
+        "ls": commands.cmd_ls,
+    }[args.command]
     from ztts_eval.registry import RegistryError
 
     try:

@@ -14,8 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from ztts_eval.pipeline.flags import excluded_from_headline
-from ztts_eval.pipeline.results import SAMPLES, SUMMARY, ResultsError, read_samples, read_summary
+from ztts_eval.pipeline.results import (
+    SAMPLES,
+    SPEED,
+    SUMMARY,
+    ResultsError,
+    check_summary_shape,
+    read_samples,
+    read_speed,
+    read_summary,
+)
 from ztts_eval.pipeline.stats import paired_bootstrap
+from ztts_eval.speed.gate_checks import DEFAULT_SPEED_TOLERANCES, calibrate_speed, speed_checks
 
 BASELINE_KIND = "ztts-eval-baseline"
 COUNT_FIELDS = ("n_failed", "n_flagged")  # per group; plus "over50" per edits column
@@ -24,7 +34,9 @@ DEFAULT_TOLERANCES: dict[str, Any] = {
     "default": {"rel": 0.02},  # 2 % of the baseline value
     "counts": {"n_failed": 0, "n_flagged": 0, "over50": 0},
     "columns": {},
+    "speed": DEFAULT_SPEED_TOLERANCES,  # per load setting, from speed.json (ztts_eval/speed/gate_checks.py)
 }
+EMPTY_SUMMARY: dict[str, Any] = {"groups": [], "metrics": []}  # a folder with speed results only
 
 
 @dataclass
@@ -34,6 +46,7 @@ class Run:
     summary: dict[str, Any]
     samples: dict[str, dict[str, float]] | None
     source: str
+    speed: dict[str, Any] | None = None  # speed.json, when the run folder has one
 
 
 @dataclass
@@ -75,22 +88,49 @@ def load_run(path: str | Path) -> Run:
     """A run folder (summary.json + samples.jsonl), a summary.json, or a baseline bundle."""
     path = Path(path)
     if path.is_dir():
-        summary = read_summary(path / SUMMARY)
+        speed = read_speed(path / SPEED) if (path / SPEED).exists() else None
+        summary = EMPTY_SUMMARY if speed is not None and not (path / SUMMARY).exists() else read_summary(path / SUMMARY)
         samples_file = path / SAMPLES
         rows = read_samples(samples_file) if samples_file.exists() else None
-        return Run(summary, sample_values(rows, summary["metrics"]) if rows is not None else None, str(path))
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        return Run(summary, sample_values(rows, summary["metrics"]) if rows is not None else None, str(path), speed)
+    data = _json_file(path, "baseline or summary")
     if isinstance(data, dict) and data.get("kind") == BASELINE_KIND:
-        return Run(data["summary"], data.get("samples"), str(path))
+        summary, samples = data.get("summary"), data.get("samples")
+        if not isinstance(summary, dict) or "groups" not in summary or "metrics" not in summary:
+            raise ResultsError(f"{path}: baseline bundle has no summary object (rewrite it with --write-baseline)")
+        check_summary_shape(f"{path} (summary)", summary)
+        _check_bundle_samples(path, samples)
+        return Run(summary, samples, str(path), data.get("speed"))
     return Run(read_summary(path), None, str(path))
+
+
+def _json_file(path: Path, what: str) -> Any:
+    """A user-supplied JSON file, or one line naming it and what is wrong."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{what} file {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ResultsError(f"{what} file {path}: unreadable ({type(exc).__name__})") from None
+
+
+def _check_bundle_samples(path: Path, samples: Any) -> None:
+    if samples is None:
+        return
+    if not isinstance(samples, dict):
+        raise ResultsError(f"{path}: baseline samples must be an object or null")
+    for key, values in samples.items():
+        ok = key.count("|") == 2 and isinstance(values, dict)
+        ok = ok and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values())
+        if not ok:
+            raise ResultsError(f"{path}: baseline sample {key[:60]!r} must be 'item#seed|language|subset' → {{column: number}}")
 
 
 def write_baseline(run_dir: str | Path, out: str | Path) -> Path:
     run = load_run(run_dir)
-    bundle = {"kind": BASELINE_KIND, "source": run.source, "summary": run.summary, "samples": run.samples}
+    s = run.summary  # the source as results-relative names: a committed baseline carries no machine path
+    source = f"{s.get('suite')}/{s.get('system')}/{s.get('profile')}"
+    bundle = {"kind": BASELINE_KIND, "source": source, "summary": run.summary, "samples": run.samples, "speed": run.speed}
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(bundle, indent=1, sort_keys=True) + "\n")
     return Path(out)
@@ -99,14 +139,46 @@ def write_baseline(run_dir: str | Path, out: str | Path) -> Path:
 def load_tolerances(path: str | Path | None) -> dict[str, Any]:
     tol = json.loads(json.dumps(DEFAULT_TOLERANCES))
     if path is not None:
-        user = json.loads(Path(path).read_text())
+        user = _json_file(Path(path), "tolerances")
+        if not isinstance(user, dict):
+            raise ValueError(f"tolerances file {path}: must be a JSON object with sections {sorted(tol)}")
         user.pop("calibration", None)  # provenance written by `calibrate`; not a tolerance
         unknown = set(user) - set(tol)
         if unknown:
             raise ValueError(f"tolerances file {path}: unknown section(s) {sorted(unknown)}; expected {sorted(tol)}")
         for section, value in user.items():
-            tol[section] = {**tol[section], **value} if isinstance(value, dict) else value
+            _check_tolerance_section(path, section, value)
+            tol[section] = {**tol[section], **value}
     return tol
+
+
+def _check_tolerance_section(path: str | Path, section: str, value: Any) -> None:
+    """Sections are objects of non-negative numbers ({abs, rel}; counts by name; columns by name → {abs, rel})."""
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 and v == v and v != float("inf")
+
+    if not isinstance(value, dict):
+        raise ValueError(f"tolerances file {path}: section {section!r} must be an object")
+    if section == "speed":  # the speed section nests its own default and columns
+        for sub, inner in value.items():
+            if sub not in ("default", "columns"):
+                raise ValueError(f"tolerances file {path}: speed: unknown key {sub!r}; expected default, columns")
+            _check_tolerance_section(path, "columns" if sub == "columns" else "default", inner)
+        return
+    specs = value.items() if section == "columns" else [(section, value)]
+    for name, spec in specs:
+        if section == "counts":
+            bad = [k for k, v in spec.items() if not number(v)]
+        else:
+            bad = (
+                [name] if not isinstance(spec, dict) else [k for k, v in spec.items() if k not in ("abs", "rel") or not number(v)]
+            )
+        if bad:
+            raise ValueError(
+                f"tolerances file {path}: {section}: {', '.join(map(str, bad))} must be non-negative numbers"
+                + ("" if section == "counts" else " under 'abs' or 'rel'")
+            )
 
 
 def allowed_change(tol: dict[str, Any], column: str, aggregation: str, baseline: float) -> float:
@@ -180,6 +252,8 @@ def compare(base: Run, cand: Run, tol: dict[str, Any], mode: str = "absolute") -
                     )
         for field in COUNT_FIELDS:
             checks.append(_count_check(label, field, bg.get(field), cg.get(field) if cg else None, tol["counts"].get(field, 0)))
+    if base.speed is not None:
+        checks += speed_checks(base.speed, cand.speed, tol["speed"], Check)
     return checks
 
 
@@ -237,4 +311,7 @@ def calibrate(runs: list[Run], slack: float = 1.25, floor: float = 0.05) -> dict
     for field in COUNT_FIELDS:
         per_label = [[_groups(r.summary).get(l, {}).get(field, 0) for r in runs] for l in _groups(first)]
         counts[field] = max((max(v) - min(v) for v in per_label), default=0)
-    return {"columns": columns, "counts": counts, "calibration": {"runs": [r.source for r in runs], "slack": slack}}
+    out = {"columns": columns, "counts": counts, "calibration": {"runs": [r.source for r in runs], "slack": slack}}
+    if all(r.speed is not None for r in runs):
+        out["speed"] = calibrate_speed([r.speed for r in runs], slack)  # type: ignore[misc]
+    return out

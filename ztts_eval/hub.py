@@ -32,6 +32,14 @@ def resolve_hf_model(model: str, revision: str | None, *, what: str, param_hint:
         return path.resolve(), None
     if path.is_absolute() or model.startswith((".", "~")):
         raise WeightsMissingError(f"{what}: directory {model} does not exist ({param_hint})")
+    from ztts_eval.setup.models_dir import ModelsDirError, find_hf
+
+    try:  # the offline models folder (ZTTS_EVAL_MODELS) comes before any cache or network
+        found = find_hf(model, revision)
+    except ModelsDirError as exc:
+        raise WeightsMissingError(f"{what}: {exc}") from None
+    if found is not None:
+        return found
     try:
         from huggingface_hub import snapshot_download
     except ImportError:

@@ -43,17 +43,24 @@ METRICS: dict[str, str] = {
     "dswed": "ztts_eval.metrics.dswed.dswed:DsWed",
     "ttsds_prosody": "ztts_eval.metrics.ttsds.ttsds_prosody:TtsdsProsody",
     "pitch_ttsds_lite": "ztts_eval.metrics.ttsds.pitch_ttsds_lite:PitchTtsdsLite",
+    "wer_seedtts": "ztts_eval.metrics.wer.wer_seedtts:SeedTtsWer",
+    "sim_wavlm": "ztts_eval.metrics.sim.sim_wavlm:WavLMSim",
 }
 
 # A profile is an ordered list of metrics run together. `ztts1` is the faithful ZTTS1 stack
-# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED).
+# (Qwen3-ASR WER, ReDimNet SIM, MSR-UTMOS, TTSDS2 prosody, DS-WED) plus `sim_wavlm`, an extra
+# column so ZTTS1 results can be read beside seed-compatible similarity; `seedtts` is
+# Seed-TTS-Eval's own scoring (Whisper-large-v3 / Paraformer-zh WER, WavLM-Large SIM).
 PROFILES: dict[str, list[str]] = {
     "lite": ["wer_pocketsphinx", "sim_resemblyzer", "dnsmos", "f0_pyworld", "f0_dist_pyworld", "pitch_ttsds_lite"],
     # "quality" is MSR-UTMOS (`utmos`) when a checkpoint is configured, else UTMOS22 (`utmos22`).
-    "ztts1": ["wer", "sim", "quality", "ttsds_prosody", "dswed"],
+    "ztts1": ["wer", "sim", "quality", "ttsds_prosody", "dswed", "sim_wavlm"],
+    "seedtts": ["wer_seedtts", "sim_wavlm"],
 }
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Shipped inside the package (so `pip install .` finds them, not only a repository checkout).
+PACKAGE_DATA = Path(__file__).resolve().parent / "data"
 SUITES: dict[str, str] = {"demo": "demo/manifest.jsonl"}
 
 
@@ -166,11 +173,18 @@ def manifests_dir() -> Path:
     return Path(os.environ.get("ZTTS_EVAL_MANIFESTS", REPO_ROOT / "manifests"))
 
 
+def suites_dir() -> Path:
+    """Where registered suites live: the package's data, or ZTTS_EVAL_SUITES."""
+    return Path(os.environ.get("ZTTS_EVAL_SUITES", PACKAGE_DATA))
+
+
 def suite_manifest(suite: str) -> Path:
-    """A registered suite name, or a path to a manifest file."""
+    """A registered suite name, or a path to a manifest file (RegistryError, one line, otherwise)."""
     if suite in SUITES:
-        return manifests_dir() / SUITES[suite]
+        return suites_dir() / SUITES[suite]
     path = Path(suite)
-    if path.suffix == ".jsonl" or path.is_file():
+    if path.is_file():
         return path
+    if path.suffix == ".jsonl" or os.sep in suite:
+        raise RegistryError(f"suite {suite!r}: no such manifest file (a registered name is one of {', '.join(SUITES)})")
     return Path(_lookup("suite", SUITES, suite))

@@ -198,6 +198,14 @@ class VendorAdapter(Adapter):
             self.voices.forget(sha, voice_id)
             return speak(self._cached_voice(sha, raw, req))
 
+    def with_voice(self, req: SynthesisRequest, speak: Callable[[str], T], configured: Any) -> T:
+        """`speak` with the prompt's cloned voice, else the configured voice id (one-shot and streamed alike)."""
+        if req.prompt_audio is not None:
+            return self.with_cloned_voice(req, speak)
+        if configured:
+            return speak(str(configured))
+        raise VendorError("item has no prompt audio and no voice id is configured")
+
     def _cached_voice(self, sha: str, raw: bytes, req: SynthesisRequest) -> str:
         with self._locks_guard:
             lock = self._locks.setdefault(sha, threading.Lock())

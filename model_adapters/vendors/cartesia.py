@@ -5,23 +5,30 @@ uploaded once to `POST /voices/clone` and its `id` reused (cached by prompt SHA-
 change with the `Cartesia-Version` header, so one version is pinned (2026-08-14, the 4.x SDK default)
 and the default model is a dated snapshot: `*-latest` aliases may change under a running benchmark.
 We ask for raw pcm_f32le, which decodes exactly with no container to parse. The API has no seed.
+
+Streaming (`synthesize_stream`) reads the same `/tts/bytes` answer as it arrives: Cartesia's docs
+("Compare TTS endpoints") state that the bytes endpoint streams audio as it is produced, in one
+HTTP body, and recommend it over SSE when only audio is needed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from model_adapters.base import (
     AdapterError,
+    AudioChunk,
     Capabilities,
     Diagnostics,
     SynthesisRequest,
 )
 from model_adapters.vendors.audio import decode_audio
 from model_adapters.vendors.base import VendorAdapter
-from model_adapters.vendors.transport import VendorError
+from model_adapters.vendors.streaming import audio_chunks, auth, decoder_for, open_stream, refuse
+from model_adapters.vendors.wire import AUDIO_TYPES
 
 API_VERSION = "2026-08-14"
 SAMPLE_RATES = (8000, 16000, 22050, 24000, 44100, 48000)
@@ -40,6 +47,7 @@ class CartesiaAdapter(VendorAdapter):
     key_env = "CARTESIA_API_KEY"
     base_url_env = "CARTESIA_BASE_URL"
     default_base_url = "https://api.cartesia.ai"
+    streams = True
 
     def __init__(
         self,
@@ -92,7 +100,7 @@ class CartesiaAdapter(VendorAdapter):
     def delete_voice(self, voice_id: str) -> None:
         self.delete_at("/voices", voice_id)
 
-    def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
+    def request_body(self, req: SynthesisRequest) -> dict[str, Any]:
         p = self.params
         body: dict[str, Any] = {
             "model_id": p["model_id"],
@@ -102,15 +110,27 @@ class CartesiaAdapter(VendorAdapter):
         }
         if p["generation_config"]:
             body["generation_config"] = p["generation_config"]
+        return body
+
+    def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
+        p, body = self.params, self.request_body(req)
 
         def speak(voice_id: str) -> tuple[str, bytes]:
-            return voice_id, self.http.request("POST", "/tts/bytes", json_body={**body, "voice": self._voice_spec(voice_id)}).body
+            spec = {**body, "voice": self._voice_spec(voice_id)}
+            return voice_id, self.http.request("POST", "/tts/bytes", json_body=spec, expect=AUDIO_TYPES).body
 
-        if req.prompt_audio is not None:
-            voice_id, audio = self.with_cloned_voice(req, speak)
-        elif p["voice_id"]:
-            voice_id, audio = speak(str(p["voice_id"]))
-        else:
-            raise VendorError("item has no prompt audio and no voice_id is configured")
+        voice_id, audio = self.with_voice(req, speak, p["voice_id"])
         wav, sr = decode_audio(audio, "pcm_f32le", p["sample_rate"])
         return wav, sr, Diagnostics(extra={"voice_id": voice_id, "model_id": p["model_id"]})
+
+    def synthesize_stream(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        refuse(self, request)
+        body = self.request_body(request)
+
+        def speak(voice_id: str):  # type: ignore[no-untyped-def]
+            return open_stream(
+                self.http, auth(self), "POST", "/tts/bytes", json_body={**body, "voice": self._voice_spec(voice_id)}
+            )
+
+        stream = self.with_voice(request, speak, self.params["voice_id"])
+        yield from audio_chunks(stream, decoder_for("pcm_f32le", self.params["sample_rate"]), self.http.timeout_s)

@@ -5,11 +5,15 @@ The API has no inline reference audio, so each distinct prompt is uploaded once 
 voice slots are limited per plan, hence `delete_voices_on_close`. We request `wav_*` output, not the
 MP3 default, so decoding is lossless and self-describing. The seed is passed through, but ElevenLabs
 calls determinism best-effort, so the adapter does not claim it.
+
+Streaming (`synthesize_stream`) posts the same body to `/v1/text-to-speech/{voice_id}/stream`,
+which answers with the audio bytes as they are generated; `pcm_*` and `wav_*` decode as they arrive.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -17,12 +21,14 @@ import numpy as np
 
 from model_adapters.base import (
     AdapterError,
+    AudioChunk,
     Capabilities,
     Diagnostics,
     SynthesisRequest,
 )
 from model_adapters.vendors.audio import decode_audio
 from model_adapters.vendors.base import VendorAdapter
+from model_adapters.vendors.streaming import audio_chunks, auth, decoder_for, open_stream, refuse
 from model_adapters.vendors.transport import VendorError, flag
 
 # Eleven v3's documented languages (help centre, "What models do you offer"), as ISO 639-1 codes.
@@ -49,6 +55,7 @@ class ElevenLabsAdapter(VendorAdapter):
     key_env = "ELEVENLABS_API_KEY"
     base_url_env = "ELEVENLABS_BASE_URL"
     default_base_url = "https://api.elevenlabs.io"
+    streams = True
 
     def __init__(
         self,
@@ -108,13 +115,17 @@ class ElevenLabsAdapter(VendorAdapter):
     def delete_voice(self, voice_id: str) -> None:
         self.delete_at("/v1/voices", voice_id)
 
-    def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
+    def request_body(self, req: SynthesisRequest) -> dict[str, Any]:
         p = self.params
         body: dict[str, Any] = {"text": req.text, "model_id": p["model_id"], "seed": int(req.seed) % SEED_MODULUS}
         if p["send_language_code"] and p["model_id"] != "eleven_multilingual_v2":
             body["language_code"] = req.language
         if p["voice_settings"]:
             body["voice_settings"] = p["voice_settings"]
+        return body
+
+    def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
+        p, body = self.params, self.request_body(req)
 
         def speak(voice_id: str) -> tuple[str, bytes]:
             resp = self.http.request(
@@ -126,11 +137,19 @@ class ElevenLabsAdapter(VendorAdapter):
             )
             return voice_id, resp.body
 
-        if req.prompt_audio is not None:
-            voice_id, audio = self.with_cloned_voice(req, speak)
-        elif p["voice_id"]:
-            voice_id, audio = speak(str(p["voice_id"]))
-        else:
-            raise VendorError("item has no prompt audio and no voice_id is configured")
+        voice_id, audio = self.with_voice(req, speak, p["voice_id"])
         wav, sr = decode_audio(audio, self._format, self._rate)
         return wav, sr, Diagnostics(extra={"voice_id": voice_id, "model_id": p["model_id"]})
+
+    def synthesize_stream(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        refuse(self, request)
+        p, body = self.params, self.request_body(request)
+        if self._format not in ("wav", "pcm_s16le"):
+            raise VendorError(f"streaming needs output_format wav_<rate> or pcm_<rate> (not {p['output_format']})")
+
+        def speak(voice_id: str):  # type: ignore[no-untyped-def]
+            path = f"/v1/text-to-speech/{quote(voice_id, safe='')}/stream"
+            return open_stream(self.http, auth(self), "POST", path, json_body=body, query={"output_format": p["output_format"]})
+
+        stream = self.with_voice(request, speak, self.params["voice_id"])
+        yield from audio_chunks(stream, decoder_for(self._format, self._rate), self.http.timeout_s)

@@ -6,24 +6,31 @@ base install a dependency. Fish wants the exact transcript of the clip, so this 
 text. `clone_mode="model"` instead uploads each prompt once as a private voice model (`POST /model`)
 and reuses its `_id` (cached by prompt SHA-256): fewer bytes per request when prompts repeat. The
 model is chosen by a `model` header, not the body. /v1/tts has no seed, so no determinism claim.
+
+Streaming (`synthesize_stream`) reads the same /v1/tts answer, which Fish sends with
+`Transfer-Encoding: chunked` as it is generated; the WAV header's placeholder sizes are expected.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from model_adapters.base import (
     AdapterError,
+    AudioChunk,
     Capabilities,
     Diagnostics,
     SynthesisRequest,
 )
 from model_adapters.vendors.audio import as_wav, decode_audio, read_prompt
 from model_adapters.vendors.base import VendorAdapter
+from model_adapters.vendors.streaming import audio_chunks, auth, decoder_for, open_stream, refuse
 from model_adapters.vendors.transport import VendorError, flag
+from model_adapters.vendors.wire import AUDIO_TYPES
 
 # Languages on the fishaudio/s2-pro model card (83), and Fish S1's 13.
 S2_LANGUAGES = frozenset(
@@ -94,6 +101,7 @@ class FishAudioAdapter(VendorAdapter):
     key_env = "FISH_AUDIO_API_KEY"
     base_url_env = "FISH_AUDIO_BASE_URL"
     default_base_url = "https://api.fish.audio"
+    streams = True
 
     def __init__(
         self,
@@ -164,23 +172,30 @@ class FishAudioAdapter(VendorAdapter):
     def delete_voice(self, voice_id: str) -> None:
         self.delete_at("/model", voice_id)
 
-    def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
+    def _answer(self, req: SynthesisRequest, send):  # type: ignore[no-untyped-def]
+        """`send(**request kwargs)` with the item's voice: inline references, an uploaded model, or reference_id."""
         p = self.params
         body: dict[str, Any] = {"text": req.text, "format": "wav", "sample_rate": p["sample_rate"], **p["options"]}
 
-        def speak(reference_id: str) -> tuple[str, bytes]:
-            return reference_id, self.http.request("POST", "/v1/tts", json_body={**body, "reference_id": reference_id}).body
+        def speak(reference_id: str):  # type: ignore[no-untyped-def]
+            return reference_id, send(json_body={**body, "reference_id": reference_id})
 
         if req.prompt_audio is not None and p["clone_mode"] == "inline":
             raw, sha = read_prompt(req.prompt_audio)
             packed = msgpack_dumps({**body, "references": [{"audio": as_wav(raw), "text": req.prompt_text or ""}]})
-            voice = f"inline:{sha[:12]}"
-            audio = self.http.request("POST", "/v1/tts", data=packed, content_type="application/msgpack").body
-        elif req.prompt_audio is not None:
-            voice, audio = self.with_cloned_voice(req, speak)
-        elif p["reference_id"]:
-            voice, audio = speak(str(p["reference_id"]))
-        else:
-            raise VendorError("item has no prompt audio and no reference_id is configured")
+            return f"inline:{sha[:12]}", send(data=packed, content_type="application/msgpack")
+        if req.prompt_audio is not None:
+            return self.with_cloned_voice(req, speak)
+        if p["reference_id"]:
+            return speak(str(p["reference_id"]))
+        raise VendorError("item has no prompt audio and no reference_id is configured")
+
+    def synthesize_one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
+        voice, audio = self._answer(req, lambda **kw: self.http.request("POST", "/v1/tts", expect=AUDIO_TYPES, **kw).body)
         wav, sr = decode_audio(audio, "wav")
         return wav, sr, Diagnostics(extra={"voice": voice, "model": self._model})
+
+    def synthesize_stream(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        refuse(self, request)
+        _, stream = self._answer(request, lambda **kw: open_stream(self.http, auth(self), "POST", "/v1/tts", **kw))
+        yield from audio_chunks(stream, decoder_for("wav"), self.http.timeout_s)

@@ -4,9 +4,12 @@ The vendors differ only in paths and JSON; what must not differ is the hard part
 from an environment variable read at call time and is never stored, logged or echoed (vendor error
 bodies sometimes quote it, so every error text is scrubbed). A rate-limited API is retried with full
 jitter, honouring Retry-After, within a bounded number of attempts and a bounded total wait, so a
-long run neither hammers a vendor nor hangs. Returned bytes are decoded in the exact format we asked
-for, and anything else is a clear per-item error rather than garbage audio. Stdlib HTTP only, so the
-base install gains no dependency.
+long run neither hammers a vendor nor hangs. Every attempt obeys the wire rules of `wire.py` (a
+total deadline enforced while reading, Content-Length, Content-Type, a maximum body size); keys are
+handled by `secrets.py` (refused when malformed, scrubbed with any 8+ characters of them before a
+message is cut). Returned bytes are decoded in the exact format we asked for, and anything else is
+a clear per-item error rather than garbage audio. Stdlib HTTP only, so the base install gains no
+dependency.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import io
 import json
 import logging
 import math
-import os
 import random
 import time
 import urllib.error
@@ -30,6 +32,18 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from model_adapters.base import AdapterError
+from model_adapters.vendors.secrets import REDACTED, api_key, scrub, scrub_key  # noqa: F401  (re-exported)
+from model_adapters.vendors.wire import (
+    AUDIO_TYPES,
+    BodyRejected,
+    Deadline,
+    DeadlineHTTPHandler,
+    DeadlineHTTPSHandler,
+    expected_types,
+    read_body,
+    read_some,
+    type_matches,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +51,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-MAX_BODY_BYTES = 256 * 1024 * 1024
+MAX_BODY_BYTES = 256 * 1024 * 1024  # ~25 min of 44.1 kHz float32 mono: far beyond any test item
 MAX_ERROR_BYTES = 64 * 1024
 USER_AGENT = "ztts-eval-vendor-adapter/1"
 
@@ -52,19 +66,6 @@ class VendorError(RuntimeError):
 
 class MalformedAudio(VendorError):
     """A 200 whose body is not audio in the format we requested."""
-
-
-def api_key(env_var: str) -> str:
-    """The key, fresh from the environment on every call (rotation works mid-run; nothing cached)."""
-    key = os.environ.get(env_var, "").strip()
-    if not key:
-        raise AdapterError(f"{env_var} is not set: export {env_var}=<your API key> (keys are read from the environment only)")
-    return key
-
-
-def scrub(text: str, env_var: str) -> str:
-    key = os.environ.get(env_var, "").strip()
-    return text.replace(key, "[redacted]") if key else text
 
 
 def flag(value: Any) -> bool:
@@ -101,8 +102,17 @@ def error_detail(body: bytes) -> str:
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return body[:300].decode("utf-8", "replace").strip()
-    return _message(doc, 0)[:300]
+        return cut(body.decode("utf-8", "replace").strip())
+    return cut(_message(doc, 0))
+
+
+def cut(text: str, limit: int = 300) -> str:
+    """`text` cut to `limit` characters, never through the middle of a redaction marker."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    start = head.rfind(REDACTED[0])
+    return head[:start] + REDACTED if start >= 0 and REDACTED.startswith(head[start:]) else head
 
 
 def _message(doc: Any, depth: int) -> str:
@@ -180,7 +190,8 @@ class HttpClient:
         self.host = parts.hostname + (f":{parts.port}" if parts.port else "")
         self.key_env, self._auth, self.timeout_s, self.retry = key_env, auth, float(timeout_s), retry
         self._headers = dict(headers or {})
-        handlers: list[Any] = [_NoRedirect()] + ([urllib.request.ProxyHandler({})] if loopback else [])
+        handlers: list[Any] = [_NoRedirect(), DeadlineHTTPHandler(), DeadlineHTTPSHandler()]
+        handlers += [urllib.request.ProxyHandler({})] if loopback else []
         self._opener = urllib.request.build_opener(*handlers)
         self._rng = random.Random()
 
@@ -194,8 +205,11 @@ class HttpClient:
         content_type: str | None = None,
         query: Mapping[str, Any] | None = None,
         accept: str = "*/*",
+        expect: tuple[str, ...] | None = None,
     ) -> Response:
+        """One call with retries. `expect`: media types a 2xx may carry (default: from `accept`)."""
         key = api_key(self.key_env) if self.key_env else ""  # key_env "": a server without authentication
+        expect = expect if expect is not None else expected_types(accept)
         url = self.base + path + ("?" + urlencode(query) if query else "")
         if json_body is not None:
             data, content_type = json.dumps(json_body).encode(), "application/json"
@@ -208,17 +222,19 @@ class HttpClient:
             try:
                 resp = self._send(urllib.request.Request(url, data=data, headers=headers, method=method))
                 if 200 <= resp.status < 300:
-                    return resp
+                    return self._typed(resp, expect, where, key)
                 hint_text = {401: f" (check the key in {self.key_env})", 403: f" (check the key in {self.key_env})"}.get(
                     resp.status, " (redirects are not followed)" if 300 <= resp.status < 400 else ""
                 )
-                error = VendorError(f"HTTP {resp.status} from {where}: {error_detail(resp.body)}{hint_text}", resp.status)
+                detail = error_detail(scrub_key(resp.body.decode("utf-8", "replace"), key).encode())  # scrub, then cut
+                error = VendorError(f"HTTP {resp.status} from {where}: {detail}{hint_text}", resp.status)
                 retryable = resp.status in (408, 429) or (resp.status >= 500 and resp.status != 501)
                 hint = retry_after_seconds(resp.headers) if retryable else None
+            except BodyRejected as exc:  # retrying would fetch the same oversized or unparsable body
+                raise VendorError(scrub_key(str(exc), key)) from None
             except (OSError, http.client.HTTPException) as exc:  # timeouts, refused/reset connections, cut streams
                 error, retryable = VendorError(f"{where}: {type(exc).__name__}: {getattr(exc, 'reason', exc)}"), True
-            if key:
-                error = VendorError(str(error).replace(key, "[redacted]"), error.status)  # the key we sent
+            error = VendorError(scrub_key(str(error), key), error.status)  # the key we sent, or any 8+ characters of it
             if not retryable:
                 raise error
             if attempt == self.retry.max_attempts:
@@ -239,23 +255,34 @@ class HttpClient:
         raise AssertionError("unreachable")
 
     def _send(self, req: urllib.request.Request) -> Response:
-        deadline = time.monotonic() + self.timeout_s
-        try:
-            resp = self._opener.open(req, timeout=self.timeout_s)
-        except urllib.error.HTTPError as err:  # a 4xx/5xx (or refused 3xx) still has a body worth reading
-            body = err.read(MAX_ERROR_BYTES) if err.fp is not None else b""
-            err.close()
-            return Response(err.code, err.headers, body)
-        with resp:
-            chunks, size = [], 0
-            while chunk := resp.read(65536):
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise VendorError(f"response from {self.host} exceeds {MAX_BODY_BYTES} bytes")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"response not complete within {self.timeout_s:g} s")
-                chunks.append(chunk)
-            return Response(resp.status, resp.headers, b"".join(chunks))
+        """One attempt under a total deadline: connecting, headers and body all count (docs: wire.py)."""
+        with Deadline(self.timeout_s) as deadline:
+            req.deadline = deadline  # type: ignore[attr-defined]  (read by the Deadline*Handler)
+            try:
+                try:
+                    resp = self._opener.open(req, timeout=self.timeout_s)
+                except urllib.error.HTTPError as err:  # a 4xx/5xx (or refused 3xx) still has a body worth reading
+                    with err:
+                        return Response(err.code, err.headers, read_some(err, MAX_ERROR_BYTES, deadline))
+                with resp:
+                    return Response(resp.status, resp.headers, read_body(resp, deadline, MAX_BODY_BYTES, self.host))
+            except (OSError, http.client.HTTPException, ValueError):
+                if deadline.expired:  # whatever the cut socket raised, the reason is the deadline
+                    raise deadline.timeout_error() from None
+                raise
+
+    def _typed(self, resp: Response, expect: tuple[str, ...], where: str, key: str) -> Response:
+        """A 2xx whose Content-Type is not what was asked for is a per-item error (not retried)."""
+        ctype = resp.headers.get("Content-Type") if resp.headers is not None else None
+        if not resp.body or type_matches(ctype, expect):
+            return resp
+        detail = error_detail(scrub_key(resp.body.decode("utf-8", "replace"), key).encode())[:120]
+        kind = MalformedAudio if expect == AUDIO_TYPES else VendorError
+        raise kind(
+            f"HTTP {resp.status} from {where} has Content-Type {ctype!r}, expected {' or '.join(expect)} "
+            f"({len(resp.body)} bytes: {detail})",
+            resp.status,
+        )
 
 
 def multipart(fields: list[tuple[str, str]], files: list[tuple[str, str, str, bytes]]) -> tuple[bytes, str]:

@@ -19,6 +19,10 @@ ENVS: dict[str, dict] = {
         "packages": ["torch==2.13.0", "qwen-tts==0.1.1", "transformers==4.57.3", "accelerate==1.12.0", "soundfile", "numpy"],
         "doc": "Qwen3-TTS (official qwen-tts package)",
     },
+    "paraformer-zh": {  # FunASR needs torchaudio, whose newest wheel pairs with torch 2.11
+        "packages": ["torch==2.11.0", "torchaudio==2.11.0", "funasr==1.4.16", "soundfile", "numpy"],
+        "doc": "Paraformer-zh judge of the seedtts profile (FunASR AutoModel)",
+    },
     "zonos-v0.1": {
         "packages": ["torch==2.13.0", "soundfile", "numpy"],
         "needs_source": True,  # no PyPI distribution: install the user's clone of github.com/Zyphra/Zonos

@@ -68,6 +68,19 @@ class WorkerClient:
             self.close()  # the next batch starts a fresh worker
             return [{"item_id": r["item_id"], "seed": r["seed"], "wav": None, "error": f"worker failed: {exc}"} for r in requests]
 
+    def call(self, op: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Any other operation (e.g. a judge's "transcribe"): one answer per item, in order; if the
+        worker dies, every item gets an error and the next call starts a fresh worker."""
+        self.start()
+        try:
+            results = self._send({"op": op, "items": items})["results"]
+            if len(results) != len(items):
+                raise WorkerError(f"{len(results)} answers for {len(items)} items")
+            return results
+        except (WorkerError, json.JSONDecodeError, KeyError, OSError) as exc:
+            self.close()
+            return [{"error": f"worker failed: {exc}"} for _ in items]
+
     def shutdown(self) -> None:
         """Stop the worker for good and remove the folder results were handed over in."""
         import shutil
@@ -89,9 +102,11 @@ class WorkerClient:
 
 def serve(
     init: Callable[[dict[str, Any]], tuple[Any, dict[str, Any]]],
-    synthesize_one: Callable[[Any, dict[str, Any]], tuple[np.ndarray, int, dict[str, Any]]],
+    synthesize_one: Callable[[Any, dict[str, Any]], tuple[np.ndarray, int, dict[str, Any]]] | None,
+    handlers: dict[str, Callable[[Any, dict[str, Any]], dict[str, Any]]] | None = None,
 ) -> None:
-    """The worker's main loop: `init(params) -> (state, info)`; `synthesize_one(state, request)`."""
+    """The worker's main loop: `init(params) -> (state, info)`; `synthesize_one(state, request)`;
+    any other op named in `handlers` maps each item to an answer dict (per-item errors caught)."""
     import soundfile as sf
 
     out = sys.stdout
@@ -108,6 +123,15 @@ def serve(
                 reply: dict[str, Any] = {"ok": True, "info": info}
             except Exception as exc:  # reported to the harness as one line
                 reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        elif message["op"] in (handlers or {}):
+            answers = []
+            for item in message["items"]:
+                try:
+                    answers.append({"error": None, **handlers[message["op"]](state, item)})
+                except Exception as exc:  # per-item failure
+                    traceback.print_exc(file=sys.stderr)
+                    answers.append({"error": f"{type(exc).__name__}: {exc}"})
+            reply = {"results": answers}
         else:
             results = []
             for req in message["requests"]:

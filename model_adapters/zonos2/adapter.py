@@ -4,14 +4,8 @@ Prompt (x-vector of the item's prompt audio, markers, quality rows, bytes) -> co
 -> 44.1 kHz audio (DAC). Requests are sorted by prompt length and run `max_batch` at a time so
 padding stays small; a failed batch is retried item by item so one bad item never sinks the rest.
 
-"Quality Mode". The ZONOS2 report has a second row, "ZONOS2 8B Quality Mode", but neither the spec
-nor the official repo defines it. We read it as conditioning on the best bucket of each quality
-feature the model was trained with (params.json bucket ranges in brackets):
-estimated_snr 11 [60+ dB], estimated_bandlimit_hz 7 [21-24 kHz, full band], lufs 7 [-23..-18.5
-LUFS, broadcast loudness; louder buckets risk clipping], max_pause 0 [< 0.5 s], leading_silence_s 0
-[< 0.05 s]; trailing_silence_s stays at the official default 3 [0.25-0.5 s] so the ending (EOS)
-behaves as in the default mode. This is our reading, not Zyphra's recipe: any other choice goes
-through the explicit `quality_buckets` param, and then no published name is claimed.
+"Quality Mode" (our reading of the report's second row) is documented in options.py.
+`synthesize_stream` streams audio chunks while the model generates (stream.py).
 """
 
 from __future__ import annotations
@@ -19,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +22,7 @@ import numpy as np
 from model_adapters.base import (
     Adapter,
     AdapterError,
+    AudioChunk,
     Capabilities,
     Diagnostics,
     SynthesisRequest,
@@ -36,19 +31,25 @@ from model_adapters.base import (
 )
 from model_adapters.zonos2.options import (
     CODEC_HUB_ID,
+    CONDITIONING_PARAMS,
     EXPECTED_CONFIG,
     LANGUAGE_CODES,
     MODEL_HUB_ID,
     SAMPLE_RATE,
     SAMPLING_DEFAULTS,
     SPEAKER_HUB_ID,
+    check_local_paths,
+    component_fingerprint,
     language_tag,
+    load_engine,
     published_name,
     shared_params,
+    step_mode_param,
 )
 from model_adapters.zonos2.prompt import (
     SILENCE_FRAMES,
     build_prompt,
+    official_silence_codes,
 )
 
 if TYPE_CHECKING:  # torch stays out of import time: `ztts-eval ls` and the server client never need it
@@ -59,9 +60,11 @@ log = logging.getLogger(__name__)
 
 class Zonos2Adapter(Adapter):
     name = "zonos2"
-    version = "1"
+    version = "2"  # 2: the official silence ids, upstream-length runaway tails
     group = "open"
     published_name: str | None = "ZONOS2 8B"
+    param_sources = CONDITIONING_PARAMS  # what **conditioning accepts
+    streams = True  # synthesize_stream yields audio while the model is still generating
 
     def __init__(
         self,
@@ -69,10 +72,11 @@ class Zonos2Adapter(Adapter):
         revision: str | None = None,
         speaker_encoder: str = SPEAKER_HUB_ID,
         codec: str = CODEC_HUB_ID,
-        silence_codes: str | None = None,
+        silence_codes: str = "official",
         device: str = "auto",
         dtype: str | None = None,
         max_batch: int = 16,
+        step_mode: str = "eager",
         **conditioning: Any,
     ) -> None:
         if dtype not in (None, "auto", "bfloat16", "float16", "float32"):
@@ -82,16 +86,17 @@ class Zonos2Adapter(Adapter):
             revision=revision,
             speaker_encoder=str(speaker_encoder),
             codec=str(codec),
-            silence_codes=silence_codes,
+            silence_codes=str(silence_codes or "official"),
             device=str(device),
             dtype=None if dtype == "auto" else dtype,
             max_batch=max(1, int(max_batch)),
+            step_mode=step_mode_param(step_mode),
             **shared_params(**conditioning),
         )
         self.published_name = published_name(self.params)
         self._model = self._codec = self._speaker_encoder = self._textnorm = None  # type: Any
         self._normalize: Callable[[str, str], tuple[str, bool]] | None = None
-        self._silence, self._device = np.zeros((9, SILENCE_FRAMES), dtype=np.int64), "cpu"
+        self._silence, self._device = official_silence_codes(), "cpu"
         self._embeddings: dict[str, np.ndarray] = {}  # prompt file SHA-256 -> x-vector
 
     @property
@@ -120,7 +125,8 @@ class Zonos2Adapter(Adapter):
         if self._model is not None:
             fp["components"] = {
                 "model_commit": getattr(self._model, "weights_commit", None),
-                **{k: _component_fp(getattr(self, f"_{k}")) for k in ("codec", "speaker_encoder", "textnorm")},
+                "prompt_silence_sha256": hashlib.sha256(self._silence.astype("<i8").tobytes()).hexdigest(),
+                **{k: component_fingerprint(getattr(self, f"_{k}")) for k in ("codec", "speaker_encoder", "textnorm")},
             }
         return fp
 
@@ -134,35 +140,14 @@ class Zonos2Adapter(Adapter):
         device, dtype = self.resolved_device()
         if device.startswith("cuda") and not torch.cuda.is_available():
             raise AdapterError(f"device={device} but no CUDA device is visible; pass device=cpu")
-        for param in ("model", "speaker_encoder", "codec", "silence_codes"):
-            value = self.params[param]
-            if value and value.startswith(("/", ".", "~")) and not Path(value).expanduser().exists():
-                raise AdapterError(
-                    f"zonos2: {param}={value} does not exist; pass {param}=<local copy> "
-                    f"(or leave it unset to use the hub id from the local HF cache)"
-                )
+        if self.params["step_mode"] == "graph" and not device.startswith("cuda"):
+            raise AdapterError(f"step_mode=graph captures CUDA graphs; device={device} needs step_mode=eager or compile")
+        check_local_paths(self.params)
+        from model_adapters.zonos2 import textnorm
         from model_adapters.zonos2.generate import model_config
 
-        try:
-            from model_adapters.zonos2 import textnorm
-            from model_adapters.zonos2.codec import DacCodec
-            from model_adapters.zonos2.model import Zonos2Model
-            from model_adapters.zonos2.speaker import SpeakerEncoder
-        except ImportError as exc:
-            raise AdapterError(f"zonos2 engine cannot be imported ({exc}); pip install -e '.[zonos2]'") from None
+        model, codec, speaker = load_engine(self.params, device, getattr(torch, dtype))
         p = self.params
-        # Small parts first: a missing 24 MB encoder must not cost a 15 GB load before it fails.
-        speaker = _loaded(
-            "speaker encoder", "speaker_encoder", lambda: SpeakerEncoder.from_pretrained(p["speaker_encoder"], device="cpu")
-        )
-        codec = _loaded(
-            "DAC codec", "codec", lambda: DacCodec.from_pretrained(p["codec"], device=device, silence_codes=p["silence_codes"])
-        )
-        model = _loaded(
-            "ZONOS2 weights",
-            "model",
-            lambda: Zonos2Model.from_pretrained(p["model"], revision=p["revision"], device=device, dtype=getattr(torch, dtype)),
-        )
         cfg = model_config(model)
         wrong = {k: getattr(cfg, k, None) for k, v in EXPECTED_CONFIG.items() if getattr(cfg, k, None) != v}
         if wrong:
@@ -181,7 +166,10 @@ class Zonos2Adapter(Adapter):
         """Install loaded (or, in tests, fake) components; load() ends here."""
         self._model, self._codec, self._speaker_encoder = model, codec, speaker_encoder
         self._normalize, self._device = normalize, device
-        self._silence = np.asarray(codec.silence_codes(SILENCE_FRAMES), dtype=np.int64)
+        if self.params["silence_codes"] == "official":
+            self._silence = official_silence_codes()
+        else:  # "codec": DAC-encoded digital silence; a path: the codec's override file
+            self._silence = np.asarray(codec.silence_codes(SILENCE_FRAMES), dtype=np.int64)
 
     def close(self) -> None:
         self._model = self._codec = self._speaker_encoder = None
@@ -237,6 +225,26 @@ class Zonos2Adapter(Adapter):
         gen = GenerationRequest(rows, pos, speaker, SamplingParams(**{k: p[k] for k in SAMPLING_DEFAULTS}, seed=int(req.seed)))
         return gen, {"text_normalized": applied, "prompt_rows": int(rows.shape[0])}
 
+    def synthesize_stream(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        """Audio in chunks of CHUNK_FRAMES DAC frames as generation completes them (stream.py); the
+        chunks concatenate to `synthesize`'s audio for the same request within STREAM_TOLERANCE."""
+        self.load()
+        t0 = time.perf_counter()
+        refused = self.check_request(request)
+        if refused is not None:
+            raise RuntimeError(refused.diagnostics.error)
+        from model_adapters.zonos2.generate import GenerationRun
+        from model_adapters.zonos2.stream import stream_audio
+
+        gen, _ = self._prepare(request)
+        run = GenerationRun(self._model, [gen], device=self._device, step_mode=self.params["step_mode"])
+        sent = 0
+        for samples in stream_audio(iter(run), self._codec):
+            sent += len(samples)
+            yield AudioChunk(samples, SAMPLE_RATE, time.perf_counter() - t0)
+        if not sent:
+            raise RuntimeError("the model ended at the first frame (no audio)")
+
     def _speaker_embedding(self, path: Path) -> np.ndarray:
         """The prompt's raw x-vector, computed once per distinct file content."""
         from ztts_eval.audio import read_audio
@@ -251,7 +259,7 @@ class Zonos2Adapter(Adapter):
         from model_adapters.zonos2.generate import generate
 
         try:
-            outs = generate(self._model, [job[1] for job in jobs], device=self._device)
+            outs = generate(self._model, [job[1] for job in jobs], device=self._device, step_mode=self.params["step_mode"])
         except Exception as exc:  # noqa: BLE001 - OOM, bad item: retried one by one below
             import torch
 
@@ -291,19 +299,3 @@ class Zonos2Adapter(Adapter):
         latency += time.perf_counter() - t0
         diag = Diagnostics(len(wav) / SAMPLE_RATE, out.eos_reached, latency, extra=diag_extra)
         return SynthesisResult(req.item_id, req.seed, wav, SAMPLE_RATE, diag)
-
-
-def _loaded(what: str, param: str, build: Callable[[], Any]) -> Any:
-    """Run a component loader; any failure is one line naming the param that fixes it."""
-    try:
-        return build()
-    except Exception as exc:  # noqa: BLE001 - every loader failure becomes one AdapterError line
-        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        hint = "" if f"{param}=" in text else f"; pass {param}=DIR (a local copy)"
-        raise AdapterError(f"zonos2: cannot load the {what} ({type(exc).__name__}: {text}){hint}") from None
-
-
-def _component_fp(component: Any) -> Any:
-    """A component's own fingerprint (a module's, for textnorm), else its type name."""
-    fp = getattr(component, "fingerprint", None)
-    return fp() if callable(fp) else type(component).__name__

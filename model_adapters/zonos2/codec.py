@@ -7,10 +7,10 @@ GitHub is unreachable where we run, so we load the same codec from the HF repo `
 with transformers. Decoding is the same computation (`quantizer.from_codes(codes)[0]` → decoder);
 `fingerprint()` records which implementation ran so scores from the two paths are never mixed.
 
-Known deviation: the official prompt starts with 17 frames of *precomputed* DAC silence whose
-values are not public. We compute them by encoding n_frames×512 samples of digital silence with
-the loaded codec (cached per instance); a file with the official values can be supplied with
-`silence_codes=path.npy` ([9, n_frames] ints) and then always wins. The two may differ.
+The prompt's 17 frames of silence: the adapter uses the official precomputed ids by default
+(`prompt.OFFICIAL_SILENCE_FRAMES`). `silence_codes()` here is the alternative the adapter offers as
+`silence_codes=codec`: n_frames×512 samples of digital silence encoded with the loaded codec (cached
+per instance), or, given `silence_codes=path.npy` ([9, n_frames] ints), that file's codes.
 """
 
 from __future__ import annotations

@@ -11,13 +11,15 @@ cache never needs compacting; their outputs are ignored.
 EOS (docs/zonos2.md §4): on the first generated frame where any codebook emits 1024, the audio ends at
 eos_frame = max(0, step - max_c) (max_c: the highest codebook holding 1024, since codebook c lags c
 frames), and 10 frames are generated counting that one, enough for the delayed codebooks to finish.
-A sequence that reaches its frame budget without EOS is a runaway: its codes come back with
-eos_reached False so the harness can flag it rather than lose it.
+A sequence that reaches its frame budget without EOS is a runaway: like the official offline path
+it keeps all G generated frames (the delayed codebooks' last rows padded, then clamped to 1023), and
+comes back with eos_reached False so the harness can flag it rather than lose it.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +35,8 @@ from model_adapters.zonos2.prompt import (
     TEXT_PAD_ID,
     unshear,
 )
-from model_adapters.zonos2.sampler import SamplingParams, make_generator, sample_batch
+from model_adapters.zonos2.runner import StepMode, StepRunner, kv_bucket
+from model_adapters.zonos2.sampler import BatchSampler, SamplingParams, make_generator
 
 EOS_COUNTDOWN = 10  # frames generated from the first EOA frame on, that frame included
 TEXT_TABLE = TEXT_PAD_ID + 1  # text ids 0..519
@@ -60,13 +63,13 @@ class GenerationResult:
 
 
 @dataclass
-class _Seq:
-    limit: int
-    generator: torch.Generator
-    frames: list[np.ndarray] = field(default_factory=list)
-    eos_frame: int | None = None
-    remaining: int | None = None  # countdown after EOS
-    done_at: float | None = None
+class Progress:
+    """What the host knows at a check: each request's generated frames so far (views, not copies)."""
+
+    frames: list[np.ndarray]  # [g_b, 9] per request
+    eos_frames: list[int | None]
+    done: list[bool]
+    t: float  # perf_counter() when the frames reached the host
 
 
 def model_config(model: Any) -> Any:
@@ -100,111 +103,179 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _finish(seq: _Seq, n_prompt: int, prefill_s: float, t_decode: float) -> GenerationResult:
-    frames = np.stack(seq.frames) if seq.frames else np.zeros((0, N_CODEBOOKS), dtype=np.int64)
-    if seq.eos_frame is not None:  # pad the ragged tail like the official vocoder, then trim
-        padded = np.concatenate([frames, np.full((N_CODEBOOKS - 1, N_CODEBOOKS), AUDIO_PAD_ID, dtype=np.int64)])
-        codes = unshear(padded)[:, : seq.eos_frame]
-    else:
-        codes = unshear(frames)  # runaway: every complete frame
-    codes = np.minimum(codes, CODEBOOK_SIZE - 1)  # stray 1024/1025 inside the audio become a code
-    return GenerationResult(
-        codes,
-        seq.eos_frame is not None,
-        seq.eos_frame,
-        len(seq.frames),
-        n_prompt,
-        prefill_s,
-        (seq.done_at or t_decode) - t_decode,
-    )
+def final_codes(frames: np.ndarray, eos_frame: int | None) -> np.ndarray:
+    """Generated frames [G, 9] -> DAC codes [9, F], as the official offline path does it: undo the
+    delay over G + 8 rows (the ragged tail padded with 1025), keep rows [0, eos_frame) when EOS came
+    and all G otherwise (a runaway keeps its pad tail), then clamp ids to <= 1023 for the codec."""
+    frames = np.asarray(frames, dtype=np.int64).reshape(-1, N_CODEBOOKS)
+    padded = np.concatenate([frames, np.full((N_CODEBOOKS - 1, N_CODEBOOKS), AUDIO_PAD_ID, dtype=np.int64)])
+    codes = unshear(padded)[:, : len(frames) if eos_frame is None else eos_frame]
+    return np.minimum(codes, CODEBOOK_SIZE - 1)  # stray 1024/1025 inside the audio become a code
 
 
-def _record(seq: _Seq, frame: np.ndarray, now: float) -> None:
-    """Book one generated frame: EOS detection, countdown and the frame budget."""
-    step = len(seq.frames)
-    seq.frames.append(frame)
-    if seq.eos_frame is None:
-        eoa = np.flatnonzero(frame == EOA_ID)
-        if eoa.size:
-            seq.eos_frame = max(0, step - int(eoa.max()))
-            seq.remaining = EOS_COUNTDOWN
-    if seq.remaining is not None:
-        seq.remaining -= 1
-    if seq.remaining == 0 or len(seq.frames) >= seq.limit:
-        seq.done_at = now
+class GenerationRun:
+    """A batch of requests generated together; iterate it for `Progress` every `check_every` steps,
+    then read `results`. Every step stays on the device: sampling (BatchSampler), the EOS rule, the
+    frame budget and what to feed next are tensor ops, so the host reads state back only at checks
+    (one copy), and up to check_every - 1 steps past the last finish are spent and discarded.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        requests: list[GenerationRequest],
+        *,
+        device: torch.device | str | None = None,
+        step_mode: StepMode = "eager",
+        check_every: int = 8,
+    ) -> None:
+        self.model, self.requests, self.step_mode = model, list(requests), step_mode
+        self.check_every = max(1, int(check_every))
+        self.max_seqlen = int(model_config(model).max_seqlen)
+        self.device = torch.device(device) if device is not None else _param(model, "device", torch.device("cpu"))
+        self.lens, self.limits = [], []
+        for req in self.requests:
+            _validate(req, self.max_seqlen)
+            n = req.rows.shape[0]
+            mf = req.params.max_frames
+            limit = self.max_seqlen - n if mf is None else min(int(mf), self.max_seqlen - n)
+            if limit < 1:
+                raise ValueError(f"max_frames must be at least 1, got {mf}")
+            self.lens.append(n)
+            self.limits.append(limit)
+        self.results: list[GenerationResult] | None = None
+
+    def _prefill(self, cache: Any) -> torch.Tensor:
+        """Right-padded prompts in one pass; the head only at each prompt's last row."""
+        dev, reqs, batch = self.device, self.requests, len(self.requests)
+        tokens = np.full((batch, max(self.lens), N_COLUMNS), AUDIO_PAD_ID, dtype=np.int64)
+        tokens[:, :, N_CODEBOOKS] = TEXT_PAD_ID
+        for b, req in enumerate(reqs):
+            tokens[b, : self.lens[b]] = req.rows
+        speaker = speaker_pos = None
+        if any(r.speaker is not None for r in reqs):
+            dim = next(np.asarray(r.speaker).size for r in reqs if r.speaker is not None)
+            spk = np.zeros((batch, dim), dtype=np.float32)
+            for b, req in enumerate(reqs):
+                if req.speaker is not None:
+                    spk[b] = np.asarray(req.speaker, dtype=np.float32).reshape(dim)
+            speaker = torch.from_numpy(spk).to(device=dev, dtype=_param(self.model, "dtype", torch.float32))
+            speaker_pos = torch.tensor([r.speaker_pos for r in reqs], dtype=torch.long, device=dev)
+        last = torch.tensor(self.lens, device=dev) - 1
+        zeros = torch.zeros(batch, dtype=torch.long, device=dev)
+        return self.model(torch.from_numpy(tokens).to(dev), cache, zeros, speaker, speaker_pos, logits_at=last)[:, 0]
+
+    def _cache_and_runner(self, batch: int, cache_len: int) -> tuple[Any, StepRunner]:
+        """A fresh KV cache and step runner; with CUDA graphs or torch.compile, the model keeps the
+        last pair (cache length rounded up to 256) so the next run of that shape reuses what was
+        captured or compiled instead of paying for it again. The reused cache needs no reset: every
+        slot a step reads was written by this run's prefill or an earlier step."""
+        if self.step_mode == "eager":
+            cache = self.model.new_cache(batch, cache_len, device=self.device)
+            return cache, StepRunner(self.model, cache, batch, N_COLUMNS, self.device, "eager")
+        cache_len = min(-(-cache_len // 256) * 256, self.max_seqlen)
+        key = (batch, cache_len, str(self.device), self.step_mode)
+        kept = getattr(self.model, "_zonos2_step_cache", None)
+        if kept is None or kept[0] != key:
+            kept = None
+            self.model._zonos2_step_cache = None  # free the old pair before allocating
+            cache = self.model.new_cache(batch, cache_len, device=self.device)
+            kept = (key, cache, StepRunner(self.model, cache, batch, N_COLUMNS, self.device, self.step_mode))
+            self.model._zonos2_step_cache = kept
+        return kept[1], kept[2]
+
+    @torch.inference_mode()
+    def __iter__(self) -> Iterator[Progress]:
+        model, dev, batch = self.model, self.device, len(self.requests)
+        if not batch:
+            self.results = []
+            return
+        if callable(getattr(model, "prepare", None)):
+            model.prepare()
+        horizon, longest = max(self.limits), max(self.lens)
+        cache_len = max(n + lim for n, lim in zip(self.lens, self.limits))
+        t0 = time.perf_counter()
+        cache, runner = self._cache_and_runner(batch, cache_len)
+        step_logits = self._prefill(cache)
+        _sync(dev)
+        t_decode = time.perf_counter()
+        gens = [make_generator(r.params.seed, dev) for r in self.requests]
+        sampler = BatchSampler([r.params for r in self.requests], gens, step_logits.shape[-1], dev)
+        runner.feed[:, 0, N_CODEBOOKS] = TEXT_PAD_ID
+
+        lens = torch.tensor(self.lens, device=dev)
+        limits = torch.tensor(self.limits, device=dev)
+        history = torch.full((batch, horizon, N_CODEBOOKS), AUDIO_PAD_ID, dtype=torch.long, device=dev)
+        generated = torch.zeros(batch, dtype=torch.long, device=dev)
+        eos = torch.full((batch,), -1, dtype=torch.long, device=dev)
+        remaining = torch.full((batch,), -1, dtype=torch.long, device=dev)
+        done = torch.zeros(batch, dtype=torch.bool, device=dev)
+        rows, codebook = torch.arange(batch, device=dev), torch.arange(N_CODEBOOKS, device=dev)
+
+        host = np.full((batch, horizon, N_CODEBOOKS), AUDIO_PAD_ID, dtype=np.int64)
+        host_gen, host_eos, done_at = [0] * batch, [None] * batch, [None] * batch
+        step = read = 0
+        while True:
+            frames = sampler.sample(step_logits, history, generated)
+            live = ~done
+            slot = generated.clamp(max=horizon - 1)
+            history[rows, slot] = torch.where(live[:, None], frames, history[rows, slot])
+            eoa = frames == EOA_ID
+            first = live & eoa.any(-1) & (eos < 0)  # audio ends where the lowest delayed codebook says
+            eos = torch.where(first, (generated - (eoa * codebook).amax(-1)).clamp(min=0), eos)
+            remaining = torch.where(first, EOS_COUNTDOWN, remaining)
+            remaining = torch.where(live & (remaining > 0), remaining - 1, remaining)
+            generated = generated + live
+            done = done | (remaining == 0) | (generated >= limits)
+            step += 1
+            if step % self.check_every == 0 or step >= horizon:
+                upto = min(step, horizon)
+                packed = torch.cat(
+                    [history[:, read:upto].reshape(batch, -1), torch.stack([generated, eos, done.long()], dim=1)], dim=1
+                ).cpu()  # the one device-to-host read of a check
+                now = time.perf_counter()
+                state = packed[:, -3:].numpy()
+                host[:, read:upto] = packed[:, :-3].numpy().reshape(batch, upto - read, N_CODEBOOKS)
+                read = upto
+                for b in range(batch):
+                    host_gen[b] = int(state[b, 0])
+                    host_eos[b] = None if state[b, 1] < 0 else int(state[b, 1])
+                    if state[b, 2] and done_at[b] is None:
+                        done_at[b] = now
+                yield Progress(
+                    [host[b, : host_gen[b]] for b in range(batch)], list(host_eos), [d is not None for d in done_at], now
+                )
+                if all(d is not None for d in done_at):
+                    break
+            runner.feed[:, 0, :N_CODEBOOKS] = torch.where(done[:, None], AUDIO_PAD_ID, frames)
+            # A finished sequence writes its pad frame into its own next slot, never past the cache.
+            runner.positions.copy_((lens + generated - 1).clamp(max=cache_len - 1))
+            step_logits = runner(kv_bucket(longest + step, cache.max_len))
+        prefill_s = t_decode - t0
+        self.results = [
+            GenerationResult(
+                final_codes(host[b, : host_gen[b]], host_eos[b]),
+                host_eos[b] is not None,
+                host_eos[b],
+                host_gen[b],
+                self.lens[b],
+                prefill_s,
+                done_at[b] - t_decode,
+            )
+            for b in range(batch)
+        ]
 
 
-@torch.inference_mode()
 def generate(
-    model: Any, requests: list[GenerationRequest], *, device: torch.device | str | None = None
+    model: Any,
+    requests: list[GenerationRequest],
+    *,
+    device: torch.device | str | None = None,
+    step_mode: StepMode = "eager",
+    check_every: int = 8,
 ) -> list[GenerationResult]:
     """Generate DAC codes for each request, batched; results come back in request order."""
-    if not requests:
-        return []
-    max_seqlen = int(model_config(model).max_seqlen)
-    device = torch.device(device) if device is not None else _param(model, "device", torch.device("cpu"))
-    lens = []
-    seqs = []
-    for req in requests:
-        _validate(req, max_seqlen)
-        n = req.rows.shape[0]
-        limit = max_seqlen - n if req.params.max_frames is None else min(int(req.params.max_frames), max_seqlen - n)
-        if limit < 1:
-            raise ValueError(f"max_frames must be at least 1, got {req.params.max_frames}")
-        lens.append(n)
-        seqs.append(_Seq(limit, make_generator(req.params.seed, device)))
-    batch, longest = len(requests), max(lens)
-    cache_len = max(n + s.limit for n, s in zip(lens, seqs))
-    params = [r.params for r in requests]
-
-    t0 = time.perf_counter()
-    cache = model.new_cache(batch, cache_len, device=device)
-    tokens = np.full((batch, longest, N_COLUMNS), AUDIO_PAD_ID, dtype=np.int64)
-    tokens[:, :, N_CODEBOOKS] = TEXT_PAD_ID
-    for b, req in enumerate(requests):
-        tokens[b, : lens[b]] = req.rows
-    speaker = speaker_pos = None
-    if any(r.speaker is not None for r in requests):
-        dim = next(np.asarray(r.speaker).size for r in requests if r.speaker is not None)
-        spk = np.zeros((batch, dim), dtype=np.float32)
-        for b, req in enumerate(requests):
-            if req.speaker is not None:
-                spk[b] = np.asarray(req.speaker, dtype=np.float32).reshape(dim)
-        speaker = torch.from_numpy(spk).to(device=device, dtype=_param(model, "dtype", torch.float32))
-        speaker_pos = torch.tensor([r.speaker_pos for r in requests], dtype=torch.long, device=device)
-    logits = model(
-        torch.from_numpy(tokens).to(device), cache, torch.zeros(batch, dtype=torch.long, device=device), speaker, speaker_pos
-    )
-    step_logits = logits[torch.arange(batch, device=device), torch.tensor(lens, device=device) - 1].float()
-    del logits
-    _sync(device)
-    t_decode = time.perf_counter()
-    prefill_s = t_decode - t0
-
-    history = torch.full((batch, max(s.limit for s in seqs), N_CODEBOOKS), AUDIO_PAD_ID, dtype=torch.long, device=device)
-    cached = list(lens)  # rows in each sequence's cache; the next fed frame goes there
-    gens = [s.generator for s in seqs]
-    while True:
-        live = [b for b in range(batch) if seqs[b].done_at is None]
-        # Every row is sampled (finished ones too, then ignored): cheaper than gathering the live ones.
-        frames = sample_batch(step_logits, history, [len(s.frames) for s in seqs], params, gens)
-        live_t = torch.tensor(live, device=device)
-        history[live_t, torch.tensor([len(seqs[b].frames) for b in live], device=device)] = frames[live_t]
-        frames_np = frames.cpu().numpy()  # host sync: EOS bookkeeping is Python-side
-        now = time.perf_counter()
-        for b in live:
-            _record(seqs[b], frames_np[b], now)
-        going = [b for b in live if seqs[b].done_at is None]
-        if not going:
-            break
-        feed = torch.full((batch, 1, N_COLUMNS), AUDIO_PAD_ID, dtype=torch.long, device=device)
-        feed[:, 0, N_CODEBOOKS] = TEXT_PAD_ID
-        going_t = torch.tensor(going, device=device)
-        feed[going_t, 0, :N_CODEBOOKS] = frames[going_t]
-        # Finished sequences write their pad frame into their own last slot, never past the cache.
-        positions = torch.tensor([min(c, cache_len - 1) for c in cached], dtype=torch.long, device=device)
-        step_logits = model(feed, cache, positions)[:, 0].float()
-        for b in going:
-            cached[b] += 1
-    _sync(device)
-    return [_finish(seq, n, prefill_s, t_decode) for seq, n in zip(seqs, lens)]
+    run = GenerationRun(model, requests, device=device, step_mode=step_mode, check_every=check_every)
+    for _ in run:
+        pass
+    return run.results or []

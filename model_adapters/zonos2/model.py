@@ -19,9 +19,10 @@ from model_adapters.zonos2.layers import (
     DenseFFN,
     KVCache,
     RMSNorm,
+    StepPlan,
     attention_mask,
     rms_norm,
-    rope_cos_sin,
+    rope_freqs,
 )
 from model_adapters.zonos2.moe import MOE_MODES, MoEFFN, MoEMode
 from model_adapters.zonos2.weights import HUB_ID, load_checked, locate_weights
@@ -65,19 +66,15 @@ class Block(nn.Module):
     def forward(
         self,
         x: torch.Tensor,
-        cos: torch.Tensor,
-        sin: torch.Tensor,
+        plan: StepPlan,
         kv: tuple[torch.Tensor, torch.Tensor] | None,
-        seq_lens: torch.Tensor | None,
-        mask: torch.Tensor | None,
         prev_r: torch.Tensor | None,
         moe_mode: MoEMode,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        h = x + self.attention(self.attention_norm(x), cos, sin, kv, seq_lens, mask)
+        h = x + self.attention(self.attention_norm(x), plan, kv)
         if not self.is_moe:
             return h + self.feed_forward(self.ffn_norm(h)), None  # dense layers reset router state
-        out, r = self.feed_forward(self.ffn_norm(h), prev_r, moe_mode)
-        return h + out, r
+        return self.feed_forward(self.ffn_norm(h), prev_r, moe_mode, residual=h)
 
 
 class Zonos2Model(nn.Module):
@@ -98,12 +95,18 @@ class Zonos2Model(nn.Module):
             raise ValueError(f"moe mode {mode!r} not in {MOE_MODES}")
         self.moe_mode = mode
 
+    def prepare(self) -> Zonos2Model:
+        """Inference layout (idempotent): each attention's q/k/v/gate projections as one GEMM."""
+        for layer in self.layers:
+            layer.attention.fuse_projections()
+        return self
+
     def new_cache(
         self, batch: int, max_len: int, device: torch.device | str | None = None, dtype: torch.dtype | None = None
     ) -> KVCache:
         ref = self.out_norm.weight
         device, dtype = device or ref.device, dtype or ref.dtype
-        shape = (batch, max_len, self.cfg.n_kv_heads, self.cfg.head_dim)
+        shape = (batch, self.cfg.n_kv_heads, max_len, self.cfg.head_dim)
         n = self.cfg.n_layers
         return KVCache(
             k=[torch.zeros(shape, device=device, dtype=dtype) for _ in range(n)],
@@ -143,7 +146,13 @@ class Zonos2Model(nn.Module):
         seq_lens: torch.Tensor | None = None,
         speaker: torch.Tensor | None = None,
         speaker_pos: torch.Tensor | None = None,
+        logits_at: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """Logits [B, T, 9, 1026] for `tokens` [B, T, 10] written at positions seq_lens[b] + t.
+
+        `logits_at` [B] (row indices) computes the head for one row per sequence only, [B, 1, 9, 1026]:
+        prefill reads only each prompt's last row, and the head is 9·1026 wide (1.2 GB at batch 64).
+        """
         b, t, cols = tokens.shape
         if cols != self.cfg.n_columns:
             raise ValueError(f"ZONOS2 tokens must have {self.cfg.n_columns} columns, got {cols}")
@@ -151,21 +160,25 @@ class Zonos2Model(nn.Module):
         if cache is None:
             if seq_lens is not None:
                 raise ValueError("seq_lens needs a KV cache; without one the pass starts at position 0")
-            positions = torch.arange(t, device=tokens.device).expand(b, t)
-            mask = None
+            plan = StepPlan(rope_freqs(torch.arange(t, device=tokens.device), self.cfg.head_dim, self.cfg.rope_theta)[:, None])
         else:
             if seq_lens is None:
                 seq_lens = torch.zeros(b, dtype=torch.long, device=tokens.device)
-            positions = seq_lens[:, None] + torch.arange(t, device=tokens.device)
-            mask = attention_mask(seq_lens, t, self._kv_len(cache, seq_lens, t))
-        cos, sin = rope_cos_sin(positions, self.cfg.head_dim, self.cfg.rope_theta)
+            cols_ = seq_lens[:, None] + torch.arange(t, device=tokens.device)
+            rows = torch.arange(b, device=tokens.device)[:, None].expand(b, t)
+            freqs = rope_freqs(cols_, self.cfg.head_dim, self.cfg.rope_theta).unsqueeze(2)
+            plan = StepPlan(freqs, rows, cols_, attention_mask(seq_lens, t, self._kv_len(cache, seq_lens, t)))
         prev_r: torch.Tensor | None = None
         for i, layer in enumerate(self.layers):
             kv = None if cache is None else (cache.k[i], cache.v[i])
-            x, prev_r = layer(x, cos, sin, kv, seq_lens, mask, prev_r, self.moe_mode)
-        logits = self.multi_output(self.out_norm(x)).float()
+            x, prev_r = layer(x, plan, kv, prev_r, self.moe_mode)
+        if logits_at is not None:
+            x = x[torch.arange(b, device=x.device), logits_at].unsqueeze(1)
+            t = 1
+        logits = self.multi_output(self.out_norm(x))
+        logits = logits if logits.dtype == torch.float32 else logits.float()
         cap = self.cfg.loss_softcap
-        return (cap * torch.tanh(logits / cap)).view(b, t, self.cfg.n_codebooks, self.cfg.audio_table_size)
+        return (torch.tanh(logits / cap) * cap).view(b, t, self.cfg.n_codebooks, self.cfg.audio_table_size)
 
     @classmethod
     def from_pretrained(
@@ -183,7 +196,7 @@ class Zonos2Model(nn.Module):
             model = cls(cfg)
         model.load_state_dict(state, strict=True, assign=True)
         model.weights_dir, model.weights_commit = directory, commit
-        return model.eval().requires_grad_(False)
+        return model.eval().requires_grad_(False).prepare()
 
 
 @torch.no_grad()

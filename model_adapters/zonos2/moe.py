@@ -6,11 +6,13 @@ weights = p at those experts, not renormalized. Experts: `w13` [E, 2I, D] with G
 indices and UP rows at odd ones (the opposite of the dense `w_in`), `w2` [E, D, I].
 
 Why several expert paths: the per-expert loop (`nonzero` per expert) is the readable reference
-but syncs with the host and cannot be captured in a CUDA graph. The fast paths are sync-free:
-`gather` copies the chosen experts' weights and batch-multiplies (cheapest for a few tokens,
-i.e. small-batch decode); `grouped` sorts tokens by expert and runs one grouped GEMM
-(`torch._grouped_mm`, each expert's weights read once: large-batch decode and prefill);
-`dense` runs every expert on every token and is only a fallback where grouped GEMM is missing.
+but syncs with the host and cannot be captured in a CUDA graph. The others are sync-free:
+`grouped` sorts the token*k rows by expert and runs two grouped GEMMs (`torch._grouped_mm`), so
+each chosen expert's weights are read once, unchosen ones not at all, and nothing is copied: the
+default on accelerators wherever the grouped GEMM runs (CUDA bf16 from sm90) and under compile.
+`gather` copies the chosen experts' weights ([N*k, 2I, D]) and batch-multiplies: three passes over
+each chosen expert's bytes, kept only as the small-batch fallback where grouped GEMM is missing.
+`dense` runs every expert on every token: the large-batch fallback there.
 """
 
 from __future__ import annotations
@@ -25,19 +27,23 @@ from model_adapters.zonos2.layers import RMSNorm
 
 MoEMode = Literal["fast", "loop", "gather", "grouped", "dense"]
 MOE_MODES: tuple[str, ...] = ("fast", "loop", "gather", "grouped", "dense")
-GATHER_MAX_ROWS = 8  # token*top-k rows up to which copying expert weights beats reading all experts
+GATHER_MAX_ROWS = 8  # without grouped GEMM: token*top-k rows up to which copying chosen experts beats reading all
+_SUPPORT: dict[tuple, bool] = {}
 
 
 def grouped_mm_supported(device: torch.device, dtype: torch.dtype, dims: tuple[int, ...] = ()) -> bool:
     """torch._grouped_mm runs on CPU (any float dtype; only bf16 under torch.compile, whose shape
     rule insists on it) and on CUDA for bf16 from sm90 on; operand rows (widths `dims`) must be
-    16-byte aligned."""
-    item = torch.empty((), dtype=dtype).element_size()
-    if not hasattr(torch, "_grouped_mm") or any(d * item % 16 for d in dims):
+    16-byte aligned. Cached per (device, dtype, dims): it is asked once per MoE layer per step."""
+    if device.type == "cpu" and dtype != torch.bfloat16 and torch.compiler.is_compiling():
         return False
-    if device.type == "cpu":
-        return dtype == torch.bfloat16 or not torch.compiler.is_compiling()
-    return device.type == "cuda" and dtype == torch.bfloat16 and torch.cuda.get_device_capability(device) >= (9, 0)
+    key = (device.type, device.index, dtype, dims)
+    if key not in _SUPPORT:
+        ok = hasattr(torch, "_grouped_mm") and not any(d * dtype.itemsize % 16 for d in dims)
+        if device.type == "cuda":
+            ok = ok and dtype == torch.bfloat16 and torch.cuda.get_device_capability(device) >= (9, 0)
+        _SUPPORT[key] = ok and device.type in ("cpu", "cuda")
+    return _SUPPORT[key]
 
 
 class Router(nn.Module):
@@ -60,9 +66,11 @@ class Router(nn.Module):
         """x [N, D] -> (expert ids [N, k], fp32 weights [N, k], pre-norm router state r [N, R])."""
         r = self.down_proj(x)
         if self.router_states_scale is not None and prev_r is not None:
-            r = r + prev_r * self.router_states_scale
-        probs = torch.softmax(self.router_mlp(self.rmsnorm_eda(r)).float(), dim=-1)
-        idx = torch.topk(probs + self.balancing_biases.float(), self.top_k, dim=-1).indices
+            r = r + prev_r * self.router_states_scale  # two roundings in bf16, as upstream
+        logits = self.router_mlp(self.rmsnorm_eda(r))
+        probs = torch.softmax(logits, dim=-1, dtype=torch.float32)
+        biases = self.balancing_biases
+        idx = torch.topk(probs + (biases if biases.dtype == torch.float32 else biases.float()), self.top_k, dim=-1).indices
         return idx, probs.gather(-1, idx), r
 
 
@@ -72,16 +80,37 @@ class Experts(nn.Module):
         self.w13 = nn.Parameter(torch.empty(n_experts, 2 * inter, dim))
         self.w2 = nn.Parameter(torch.empty(n_experts, dim, inter))
 
-    def forward(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor, mode: MoEMode = "fast") -> torch.Tensor:
-        """x [N, D], idx/weights [N, k] -> sum_k weights * expert_idx(x), [N, D] in x's dtype."""
+    def forward(
+        self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor, mode: MoEMode = "fast", into: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """x [N, D], idx/weights [N, k] -> sum_k weights * expert_idx(x), [N, D] in x's dtype.
+
+        `into` ([N, D], owned by the caller, e.g. the residual stream) gets the result added in place
+        where that saves ops (grouped path), else `into + result` is returned.
+        """
         if mode == "fast":
-            if idx.numel() <= GATHER_MAX_ROWS:
-                mode = "gather"
-            else:
-                e, i2, d = self.w13.shape
-                mode = "grouped" if grouped_mm_supported(x.device, x.dtype, (d, i2 // 2)) else "dense"
-        fn = {"loop": self._loop, "gather": self._gather, "grouped": self._grouped, "dense": self._dense}[mode]
-        return fn(x, idx, weights).to(x.dtype)
+            mode = self.fast_mode(x, idx.numel())
+        if mode == "grouped":
+            return self._grouped(x, idx, weights, into)
+        out = {"loop": self._loop, "gather": self._gather, "dense": self._dense}[mode](x, idx, weights)
+        out = out if out.dtype == x.dtype else out.to(x.dtype)
+        return out if into is None else into + out
+
+    def fast_mode(self, x: torch.Tensor, rows: int) -> str:
+        """The default path, chosen from benchmarks/zonos2_throughput.py at batch 1, 8 and 64 (README).
+
+        On the CPU (eager) the per-expert loop: its host syncs cost nothing there, it reads each
+        chosen expert once, and it measured fastest or within 3 % of it at every batch size (the
+        CPU grouped GEMM loops over all experts, empty ones included). On an accelerator, and
+        under torch.compile, the grouped GEMM wherever it runs: sync-free, capturable, each chosen
+        expert read once, none copied. Without it, copying the few chosen experts (gather) beats
+        reading all of them (dense) up to GATHER_MAX_ROWS token*k rows."""
+        if x.device.type == "cpu" and not torch.compiler.is_compiling():
+            return "loop"
+        _, i2, d = self.w13.shape
+        if grouped_mm_supported(x.device, x.dtype, (d, i2 // 2)):
+            return "grouped"
+        return "gather" if rows <= GATHER_MAX_ROWS else "dense"
 
     @staticmethod
     def _act(h: torch.Tensor) -> torch.Tensor:
@@ -107,18 +136,20 @@ class Experts(nn.Module):
         y = torch.bmm(self.w2[flat], self._act(h).unsqueeze(-1)).squeeze(-1)  # [N*k, D]
         return (y.float().view(n, k, -1) * weights.unsqueeze(-1)).sum(1)
 
-    def _grouped(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def _grouped(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor, into: torch.Tensor | None) -> torch.Tensor:
         n, k = idx.shape
         n_experts = self.w13.shape[0]
-        flat = idx.reshape(-1)
-        order = torch.argsort(flat, stable=True)
-        tok = order // k
-        counts = (flat.unsqueeze(1) == torch.arange(n_experts, device=x.device)).sum(0)
-        offs = counts.cumsum(0).to(torch.int32)
+        experts, order = torch.sort(idx.view(-1), stable=True)  # rows grouped by expert
+        offs = torch.searchsorted(experts, torch.arange(n_experts, device=x.device), right=True, out_int32=True)
+        tok = order // k if k > 1 else order
         h = torch._grouped_mm(x[tok], self.w13.transpose(-2, -1), offs=offs)  # [N*k, 2I]
-        y = torch._grouped_mm(self._act(h).contiguous(), self.w2.transpose(-2, -1), offs=offs)  # [N*k, D]
-        out = torch.zeros(n, x.shape[1], device=x.device, dtype=torch.float32)
-        return out.index_add_(0, tok, y.float() * weights.reshape(-1)[order, None])
+        y = torch._grouped_mm(self._act(h), self.w2.transpose(-2, -1), offs=offs)  # [N*k, D]
+        y = (y if y.dtype == torch.float32 else y.float()) * weights.view(-1, 1)[order]
+        if into is not None and (k == 1 or into.dtype == torch.float32):  # one rounding per row, as a separate add
+            return into.index_add_(0, tok, y if into.dtype == torch.float32 else y.to(into.dtype))
+        out = torch.zeros(n, x.shape[1], device=x.device, dtype=torch.float32).index_add_(0, tok, y)
+        out = out if out.dtype == x.dtype else out.to(x.dtype)
+        return out if into is None else into + out
 
     def _dense(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         combine = torch.zeros(x.shape[0], self.w13.shape[0], device=x.device, dtype=torch.float32)
@@ -134,8 +165,15 @@ class MoEFFN(nn.Module):
         self.router = Router(dim, router_dim, n_experts, top_k, eps, eda)
         self.experts = Experts(n_experts, dim, inter)
 
-    def forward(self, x: torch.Tensor, prev_r: torch.Tensor | None, mode: MoEMode = "fast") -> tuple[torch.Tensor, torch.Tensor]:
-        """x [B, T, D] -> (output [B, T, D], router state r [B*T, R] for the next MoE layer)."""
-        flat = x.reshape(-1, x.shape[-1])
+    def forward(
+        self, x: torch.Tensor, prev_r: torch.Tensor | None, mode: MoEMode = "fast", residual: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """x [B, T, D] -> (output [B, T, D], router state r [B*T, R] for the next MoE layer).
+
+        With `residual` (a fresh [B, T, D] tensor the caller owns) the output is residual + MoE(x),
+        accumulated into it in place where the path allows.
+        """
+        flat = x.view(-1, x.shape[-1])
         idx, weights, r = self.router(flat, prev_r)
-        return self.experts(flat, idx, weights, mode).view_as(x), r
+        into = None if residual is None else residual.view(-1, x.shape[-1])
+        return self.experts(flat, idx, weights, mode, into).view_as(x), r

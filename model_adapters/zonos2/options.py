@@ -6,6 +6,8 @@ published system name (if any) a configuration may claim.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from model_adapters.base import AdapterError
@@ -21,6 +23,14 @@ EXPECTED_CONFIG = {"n_codebooks": 9, "codebook_size": 1024, "eoa_id": 1024, "aud
 # No language token: every ZTTS1 language can be attempted; NeMo normalisation exists for these tags only.
 LANGUAGE_CODES = frozenset(code for code, lang in LANGUAGES.items() if lang.zonos2)
 NORM_LOCALES = frozenset({"en_us", "en_gb", "fr_fr", "de", "es", "it", "pt_br", "ja", "cmn", "ko"})
+# "Quality Mode". The ZONOS2 report has a second row, "ZONOS2 8B Quality Mode", but neither the spec
+# nor the official repo defines it. We read it as conditioning on the best bucket of each quality
+# feature the model was trained with (params.json bucket ranges in brackets):
+# estimated_snr 11 [60+ dB], estimated_bandlimit_hz 7 [21-24 kHz, full band], lufs 7 [-23..-18.5
+# LUFS, broadcast loudness; louder buckets risk clipping], max_pause 0 [< 0.5 s], leading_silence_s 0
+# [< 0.05 s]; trailing_silence_s stays at the official default 3 [0.25-0.5 s] so the ending (EOS)
+# behaves as in the default mode. This is our reading, not Zyphra's recipe: any other choice goes
+# through the explicit `quality_buckets` param, and then no published name is claimed.
 QUALITY_MODE_BUCKETS = {
     "lufs": 7,
     "estimated_snr": 11,
@@ -113,3 +123,75 @@ def published_name(params: dict[str, Any]) -> str | None:
     if any(params[k] != v for k, v in defaults.items()):
         return None
     return "ZONOS2 8B Quality Mode" if params["quality_mode"] else "ZONOS2 8B"
+
+
+# What `**conditioning` accepts, for the typed parameter declarations (ztts_eval.setup.params).
+CONDITIONING_PARAMS = (shared_params, SAMPLING_DEFAULTS)
+
+
+SILENCE_SOURCES = ("official", "codec")  # silence_codes= also takes a [9, 17] .npy file
+
+
+def silence_file(value: str) -> str | None:
+    return None if value in SILENCE_SOURCES else value
+
+
+def load_component(what: str, param: str, build: Callable[[], Any]) -> Any:
+    """Run a component loader; any failure is one line naming the param that fixes it."""
+    try:
+        return build()
+    except Exception as exc:  # noqa: BLE001 - every loader failure becomes one AdapterError line
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        hint = "" if f"{param}=" in text else f"; pass {param}=DIR (a local copy)"
+        raise AdapterError(f"zonos2: cannot load the {what} ({type(exc).__name__}: {text}){hint}") from None
+
+
+def component_fingerprint(component: Any) -> Any:
+    """A component's own fingerprint (a module's, for textnorm), else its type name."""
+    fp = getattr(component, "fingerprint", None)
+    return fp() if callable(fp) else type(component).__name__
+
+
+def step_mode_param(value: str) -> str:
+    """How the engine runs a decode step (model_adapters/zonos2/runner.py); the codes do not change."""
+    if value not in ("eager", "compile", "graph"):
+        raise AdapterError(f"step_mode={value!r} must be eager, compile (torch.compile) or graph (CUDA graphs, CUDA only)")
+    return value
+
+
+def check_local_paths(params: dict[str, Any]) -> None:
+    """A path-like model/encoder/codec/silence param that does not exist: one line with the fix."""
+    for param in ("model", "speaker_encoder", "codec", "silence_codes"):
+        value = params[param]
+        if param == "silence_codes" and value in SILENCE_SOURCES:
+            continue
+        if value and value.startswith(("/", ".", "~")) and not Path(value).expanduser().exists():
+            raise AdapterError(
+                f"zonos2: {param}={value} does not exist; pass {param}=<local copy> "
+                f"(or leave it unset to use the hub id from the local HF cache)"
+            )
+
+
+def load_engine(p: dict[str, Any], device: str, dtype: Any) -> tuple[Any, Any, Any]:
+    """(model, codec, speaker encoder), small parts first: a missing 24 MB encoder must not cost a
+    15 GB load before it fails. Torch-backed modules are imported here, never at import time."""
+    try:
+        from model_adapters.zonos2.codec import DacCodec
+        from model_adapters.zonos2.model import Zonos2Model
+        from model_adapters.zonos2.speaker import SpeakerEncoder
+    except ImportError as exc:
+        raise AdapterError(f"zonos2 engine cannot be imported ({exc}); pip install -e '.[zonos2]'") from None
+    speaker = load_component(
+        "speaker encoder", "speaker_encoder", lambda: SpeakerEncoder.from_pretrained(p["speaker_encoder"], device="cpu")
+    )
+    codec = load_component(
+        "DAC codec",
+        "codec",
+        lambda: DacCodec.from_pretrained(p["codec"], device=device, silence_codes=silence_file(p["silence_codes"])),
+    )
+    model = load_component(
+        "ZONOS2 weights",
+        "model",
+        lambda: Zonos2Model.from_pretrained(p["model"], revision=p["revision"], device=device, dtype=dtype),
+    )
+    return model, codec, speaker

@@ -36,6 +36,22 @@ TEXT_PAD_ID = 519  # text column of audio rows and of the speaker slot
 
 SILENCE_FRAMES = 17  # 0.2 s of DAC silence closes every prompt
 
+# The official prompt's 0.2 s of precomputed DAC silence, frame-major (17 frames x 9 codebooks), as
+# `_SILENCE_TOKENS_0_2S` in python/zonos2/tts/prompt.py of Zyphra/ZONOS2 at commit 8fee419. Data,
+# not code: these ids are what the model saw after every training prompt.
+OFFICIAL_SILENCE_FRAMES: tuple[tuple[int, ...], ...] = (
+    (568, 778, 338, 524, 967, 360, 728, 550, 90),
+    (568, 778, 10, 674, 364, 981, 741, 378, 731),
+    *((568, 804, 10, 674, 364, 981, 568, 378, 731),) * 14,
+    (568, 778, 721, 842, 264, 974, 989, 507, 308),
+)
+
+
+def official_silence_codes() -> np.ndarray:
+    """The official silence as [9, 17] codes (codebook-major, the layout `build_prompt` takes)."""
+    return np.array(OFFICIAL_SILENCE_FRAMES, dtype=np.int64).T.copy()
+
+
 # Feature order and bucket counts from params.json; the id of (feature, bucket) is
 # QUALITY_OFFSET + (sum of the counts before the feature) + bucket.
 QUALITY_FEATURES: tuple[tuple[str, int], ...] = (

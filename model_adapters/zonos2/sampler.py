@@ -47,61 +47,91 @@ def _rows(values: list[float], like: torch.Tensor) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32, device=like.device).view(-1, 1, 1)
 
 
-def penalise(
-    logits: torch.Tensor, history: torch.Tensor, generated: Sequence[int], params: Sequence[SamplingParams]
-) -> torch.Tensor:
-    """Repetition penalty on [B, 9, V] logits from [B, H, 9] histories whose first generated[b] rows are real.
+class BatchSampler:
+    """Samples frames for a fixed batch of requests with everything on the device.
 
-    Each codebook's codes seen in the request's last min(window, generated) frames (prompt
-    excluded) are penalised: positive logits divided, negative multiplied, so both become less
-    likely (a plain division would make a negative logit *more* likely).
+    Built once per batch: each request's parameters become [B, ...] tensors here, so a step
+    copies nothing from the host and reads nothing back. The draw is torch.multinomial's own
+    algorithm for one sample (argmax of p / q with q ~ Exp(1), ATen's `multinomial` fast path):
+    each request draws its q from its own generator (one small kernel each, no sync), and one
+    argmax serves the whole batch. The draws therefore equal torch.multinomial(p[b], 1, generator=g_b)
+    exactly, the official per-request sampling, and a request's codes do not depend on its batch.
     """
-    batch, n_cb, vocab = logits.shape
-    windows = [min(max(int(p.repetition_window), 0), int(n)) for p, n in zip(params, generated)]
-    width = max(windows, default=0)
-    if width == 0 or all(p.repetition_penalty == 1.0 for p in params):
-        return logits
-    dev = logits.device
-    start = torch.tensor([int(n) - w for n, w in zip(generated, windows)], device=dev)
-    idx = start[:, None] + torch.arange(width, device=dev)  # [B, W]
-    valid = idx < start[:, None] + torch.tensor(windows, device=dev)[:, None]
-    recent = history.gather(1, idx.clamp(0, history.shape[1] - 1)[:, :, None].expand(batch, width, n_cb))
-    cb_limit = torch.tensor(
-        [n_cb if p.repetition_codebooks < 0 else min(int(p.repetition_codebooks), n_cb) for p in params], device=dev
-    )
-    keep = valid[:, :, None] & (torch.arange(n_cb, device=dev) < cb_limit[:, None])[:, None, :] & (recent < EOA_ID)
-    ids = torch.where(keep, recent, torch.full_like(recent, vocab))  # everything else -> a dump column
-    seen = torch.zeros(batch, n_cb, vocab + 1, dtype=torch.bool, device=dev)
-    seen.scatter_(2, ids.transpose(1, 2), True)
-    pen = _rows([float(p.repetition_penalty) for p in params], logits)
-    return torch.where(seen[..., :vocab], torch.where(logits > 0, logits / pen, logits * pen), logits)
 
+    def __init__(self, params: Sequence[SamplingParams], generators: Sequence[torch.Generator], vocab: int, device) -> None:
+        dev = torch.device(device)
+        self.params, self.generators, self.vocab = list(params), list(generators), vocab
+        f32 = {"dtype": torch.float32, "device": dev}
+        col = lambda values, **kw: torch.tensor(values, **{**f32, **kw}).view(-1, 1, 1)  # noqa: E731
+        self.temps = col([p.temperature if p.temperature > 0 else 1.0 for p in params])
+        self.cold = torch.tensor([p.temperature <= 0 for p in params], device=dev).view(-1, 1)
+        ks = [p.top_k if 0 < p.top_k < vocab else vocab for p in params]
+        self.max_k, self.kth = max(ks), torch.tensor(ks, device=dev).view(-1, 1, 1) - 1
+        self.use_top_p = any(0.0 < p.top_p < 1.0 for p in params)
+        self.top_p = col([p.top_p if 0.0 < p.top_p < 1.0 else float("inf") for p in params])
+        self.min_p = col([max(float(p.min_p), 0.0) for p in params])
+        windows = [max(int(p.repetition_window), 0) for p in params]
+        self.windows = torch.tensor(windows, dtype=torch.long, device=dev)
+        self.width = 0 if all(p.repetition_penalty == 1.0 for p in params) else max(windows, default=0)
+        self.penalty = col([float(p.repetition_penalty) for p in params])
+        n_cb = [-1 if p.repetition_codebooks < 0 else int(p.repetition_codebooks) for p in params]
+        self.cb_limit = torch.tensor([10**6 if n < 0 else n for n in n_cb], device=dev).view(-1, 1, 1)
+        self.noise: torch.Tensor | None = None
 
-def filter_batch(logits: torch.Tensor, params: Sequence[SamplingParams]) -> torch.Tensor:
-    """Temperature, top-k, softmax, top-p and min-p on [B, 9, V] logits -> probabilities.
+    def penalise(self, logits: torch.Tensor, history: torch.Tensor, generated: torch.Tensor) -> torch.Tensor:
+        """Repetition penalty on [B, 9, V] logits from [B, H, 9] histories whose first generated[b] rows are real.
 
-    A row can come out all zero (non-finite logits, or min_p > 1); the caller then falls back
-    to greedy for that codebook. Rows with temperature <= 0 are scaled by 1 (they go greedy).
-    """
-    vocab = logits.shape[-1]
-    x = logits.float() / _rows([p.temperature if p.temperature > 0 else 1.0 for p in params], logits)
-    ks = [p.top_k if 0 < p.top_k < vocab else vocab for p in params]
-    if min(ks) < vocab:  # topk up to the largest k, then each row's own k-th value
-        top = torch.topk(x, max(ks), dim=-1).values
-        kth = top.gather(-1, (torch.tensor(ks, device=x.device) - 1).view(-1, 1, 1).expand(*x.shape[:2], 1))
-        x = x.masked_fill(x < kth, float("-inf"))  # "<": every logit tied with the k-th survives
-    probs = torch.softmax(x, dim=-1)
-    if any(0.0 < p.top_p < 1.0 for p in params):
-        top_p = _rows([p.top_p if 0.0 < p.top_p < 1.0 else float("inf") for p in params], x)
-        sorted_p, order = torch.sort(probs, dim=-1, descending=True)
-        ahead = torch.cumsum(sorted_p, dim=-1) - sorted_p  # mass strictly before each token
-        drop = torch.zeros_like(probs, dtype=torch.bool).scatter(-1, order, ahead > top_p)  # top token stays
-        probs = probs.masked_fill(drop, 0.0)
+        Each codebook's codes seen in the request's last min(window, generated) frames (prompt
+        excluded) are penalised: positive logits divided, negative multiplied, so both become less
+        likely (a plain division would make a negative logit *more* likely).
+        """
+        if self.width == 0 or history.shape[1] == 0:
+            return logits
+        batch, n_cb, vocab = logits.shape
+        steps = torch.arange(self.width, device=logits.device)
+        window = torch.minimum(self.windows, generated)
+        idx = (generated - window)[:, None] + steps  # [B, W]
+        recent = history.gather(1, idx.clamp(0, history.shape[1] - 1)[:, :, None].expand(batch, self.width, n_cb))
+        codebooks = torch.arange(n_cb, device=logits.device).view(1, 1, n_cb) < self.cb_limit.view(-1, 1, 1)
+        keep = (steps < window[:, None])[:, :, None] & codebooks & (recent < EOA_ID)
+        ids = torch.where(keep, recent, vocab)  # everything else -> a dump column
+        seen = torch.zeros(batch, n_cb, vocab + 1, dtype=torch.bool, device=logits.device)
+        seen.scatter_(2, ids.transpose(1, 2), True)
+        pen = self.penalty
+        return torch.where(seen[..., :vocab], torch.where(logits > 0, logits / pen, logits * pen), logits)
+
+    def filter(self, logits: torch.Tensor) -> torch.Tensor:
+        """Temperature, top-k, softmax, top-p and min-p on [B, 9, V] logits -> probabilities.
+
+        A row can come out all zero (non-finite logits, or min_p > 1); `sample` then falls back
+        to greedy for that codebook. Rows with temperature <= 0 are scaled by 1 (they go greedy).
+        """
+        x = logits / self.temps
+        if self.max_k < x.shape[-1]:  # topk up to the largest k, then each row's own k-th value
+            kth = torch.topk(x, self.max_k, dim=-1).values.gather(-1, self.kth.expand(*x.shape[:2], 1))
+            x = x.masked_fill(x < kth, float("-inf"))  # "<": every logit tied with the k-th survives
+        probs = torch.softmax(x, dim=-1)
+        if self.use_top_p:
+            sorted_p, order = torch.sort(probs, dim=-1, descending=True)
+            ahead = torch.cumsum(sorted_p, dim=-1) - sorted_p  # mass strictly before each token
+            drop = torch.zeros_like(probs, dtype=torch.bool).scatter(-1, order, ahead > self.top_p)  # top token stays
+            probs = probs.masked_fill(drop, 0.0)
+            probs = probs / probs.sum(dim=-1, keepdim=True).clamp_min(1e-30)
+        probs = probs.masked_fill(probs < self.min_p * probs.max(dim=-1, keepdim=True).values, 0.0)
         probs = probs / probs.sum(dim=-1, keepdim=True).clamp_min(1e-30)
-    min_p = _rows([max(float(p.min_p), 0.0) for p in params], x)
-    probs = probs.masked_fill(probs < min_p * probs.max(dim=-1, keepdim=True).values, 0.0)
-    probs = probs / probs.sum(dim=-1, keepdim=True).clamp_min(1e-30)
-    return torch.nan_to_num(probs, nan=0.0, posinf=0.0, neginf=0.0)
+        return torch.nan_to_num(probs, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def sample(self, logits: torch.Tensor, history: torch.Tensor, generated: torch.Tensor) -> torch.Tensor:
+        """Frames [B, 9] from logits [B, 9, V]; row b uses its params, history[b, :generated[b]] and generator."""
+        x = self.penalise(logits if logits.dtype == torch.float32 else logits.float(), history, generated)
+        probs = self.filter(x)
+        if self.noise is None or self.noise.shape != probs.shape:
+            self.noise = torch.empty_like(probs)
+        for b, gen in enumerate(self.generators):  # every row draws, used or not: streams stay aligned
+            self.noise[b].exponential_(1.0, generator=gen)
+        empty = probs.sum(dim=-1) <= 0
+        drawn = (probs / self.noise).argmax(dim=-1)
+        return torch.where(empty | self.cold, greedy(x), drawn)
 
 
 def greedy(logits: torch.Tensor) -> torch.Tensor:
@@ -117,23 +147,19 @@ def sample_batch(
     generators: Sequence[torch.Generator],
 ) -> torch.Tensor:
     """Frames [B, 9] from logits [B, 9, V]; row b uses params[b], history[b, :generated[b]] and generators[b]."""
-    x = penalise(logits.float(), history, generated, params)
-    probs = filter_batch(x, params)
-    empty = probs.sum(dim=-1) <= 0
-    safe = torch.where(empty[..., None], torch.ones_like(probs), probs)  # multinomial rejects all-zero rows
-    drawn = torch.stack([torch.multinomial(safe[b], 1, generator=g).squeeze(-1) for b, g in enumerate(generators)])
-    cold = torch.tensor([p.temperature <= 0 for p in params], device=x.device)[:, None]
-    return torch.where(empty | cold, greedy(x), drawn)
+    sampler = BatchSampler(params, generators, logits.shape[-1], logits.device)
+    return sampler.sample(logits, history, torch.tensor(list(generated), device=logits.device))
 
 
 def apply_repetition_penalty(logits: torch.Tensor, history: torch.Tensor, params: SamplingParams) -> torch.Tensor:
     """One request: [9, V] logits, [n, 9] generated frames."""
-    return penalise(logits[None], history[None], [history.shape[0]], [params])[0]
+    sampler = BatchSampler([params], [], logits.shape[-1], logits.device)
+    return sampler.penalise(logits[None], history[None], torch.tensor([history.shape[0]], device=logits.device))[0]
 
 
 def filter_probs(logits: torch.Tensor, params: SamplingParams) -> torch.Tensor:
     """One request's [9, V] logits -> probabilities (temperature through min-p)."""
-    return filter_batch(logits[None], [params])[0]
+    return BatchSampler([params], [], logits.shape[-1], logits.device).filter(logits[None].float())[0]
 
 
 def sample_frame(logits: torch.Tensor, history: torch.Tensor, params: SamplingParams, generator: torch.Generator) -> torch.Tensor:

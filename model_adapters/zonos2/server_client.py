@@ -11,12 +11,17 @@ the model has no language token, so only the normaliser ever saw the code.
 Transport is the project's HttpClient (loopback proxy bypass, no redirects, body limits, error
 text) with its retry policy; the official server takes no API key, so the request loop here is
 the shared one without the key lookup.
+
+Streaming (`synthesize_stream`, for `ztts-eval speed`) sends the same body with stream=true; the
+server then answers float32 PCM as its vocoder decodes chunks (ZONOS2 spec §5: ~16-frame DAC calls
+with a 2048-sample crossfade), read through the shared streaming helper.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,12 +32,14 @@ from model_adapters.base import (
     CONTRACT_VERSION,
     Adapter,
     AdapterError,
+    AudioChunk,
     Capabilities,
     Diagnostics,
     SynthesisRequest,
     SynthesisResult,
 )
 from model_adapters.vendors.audio import decode_audio
+from model_adapters.vendors.streaming import audio_chunks, decoder_for, open_stream, refuse
 from model_adapters.vendors.transport import (
     HttpClient,
     MalformedAudio,
@@ -40,6 +47,7 @@ from model_adapters.vendors.transport import (
     VendorError,
 )
 from model_adapters.zonos2.options import (
+    CONDITIONING_PARAMS,
     LANGUAGE_CODES,
     SAMPLE_RATE,
     language_tag,
@@ -68,6 +76,8 @@ class Zonos2ServerAdapter(Adapter):
     version = "1"
     group = "open"
     published_name: str | None = "ZONOS2 8B"
+    streams = True
+    param_sources = CONDITIONING_PARAMS  # what **conditioning accepts
 
     def __init__(
         self,
@@ -156,13 +166,28 @@ class Zonos2ServerAdapter(Adapter):
     def _one(self, req: SynthesisRequest) -> tuple[np.ndarray, int, Diagnostics]:
         body = self.request_body(req)
         resp = self.http.request("POST", "/tts/generate", json_body=body, accept="audio/pcm")
-        rate, channels = resp.headers.get("X-Audio-Sample-Rate"), resp.headers.get("X-Audio-Channels")
-        fmt = (resp.headers.get("X-Audio-Format") or "").strip().lower()
-        if rate != str(SAMPLE_RATE) or channels != "1" or fmt not in FLOAT32_FORMATS:
-            raise MalformedAudio(
-                f"expected float32 mono PCM at {SAMPLE_RATE} Hz, the server says "
-                f"rate={rate} channels={channels} format={fmt or None}"
-            )
+        check_audio_headers(resp.headers)
         wav, sr = decode_audio(resp.body, "pcm_f32le", SAMPLE_RATE)
         extra = {"language_sent": body["language"], "text_normalization_sent": body["text_normalization"]}
         return wav, sr, Diagnostics(eos_reached=None, extra=extra)
+
+    def synthesize_stream(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        refuse(self, request)
+        body = {**self.request_body(request), "stream": True}
+        stream = open_stream(self.http, {}, "POST", "/tts/generate", json_body=body, accept="audio/pcm")
+        try:
+            check_audio_headers(stream.headers)
+        except MalformedAudio:
+            stream.close()
+            raise
+        yield from audio_chunks(stream, decoder_for("pcm_f32le", SAMPLE_RATE), self.http.timeout_s)
+
+
+def check_audio_headers(headers: Any) -> None:
+    """The official server describes its raw PCM in headers; anything but float32 mono 44.1 kHz is refused."""
+    rate, channels = headers.get("X-Audio-Sample-Rate"), headers.get("X-Audio-Channels")
+    fmt = (headers.get("X-Audio-Format") or "").strip().lower()
+    if rate != str(SAMPLE_RATE) or channels != "1" or fmt not in FLOAT32_FORMATS:
+        raise MalformedAudio(
+            f"expected float32 mono PCM at {SAMPLE_RATE} Hz, the server says rate={rate} channels={channels} format={fmt or None}"
+        )

@@ -9,9 +9,10 @@ own tensor names, sizes it from `config.json` (so tiny test checkpoints work), a
 magnitude STFT (n_fft 1024, hop 256, periodic Hann, center=False), Slaney mel (128 bins, 0–12 kHz,
 slaney norm), log(clamp(·, 1e-5)). No L2 normalisation: the raw vector feeds ZONOS2's LDA.
 
-Known deviation: resampling is soxr VHQ (ztts_eval.audio), not torchaudio's default sinc
-`Resample`; torchaudio cannot be imported beside CPU torch, and one resampler
-project-wide keeps scores comparable. Clips already at 24 kHz are unaffected.
+Resampling to 24 kHz is torchaudio's sinc resampler (width 6, rolloff 0.99, Hann), as the official
+front end does, through our plain-torch port (ztts_eval/metrics/common/sinc_resample.py: torchaudio
+itself cannot be imported beside CPU torch). soxr here moved the log-mel above a 16 kHz prompt's
+Nyquist and the embedding (cosine 0.998 at 16 kHz, 0.984 at 22.05 kHz).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ztts_eval.audio import RESAMPLER, resample, to_mono
+from ztts_eval.audio import to_mono
 from ztts_eval.hashing import sha256_bytes
 from ztts_eval.hub import WeightsMissingError, resolve_hf_model, weights_fingerprint
+from ztts_eval.metrics.common import sinc_resample
 
 HUB_ID = "marksverdhei/Qwen3-Voice-Embedding-12Hz-1.7B"
 SAMPLE_RATE, N_FFT, HOP, N_MELS, F_MIN, F_MAX = 24000, 1024, 256, 128, 0.0, 12000.0
@@ -273,7 +275,7 @@ class SpeakerEncoder(nn.Module):
             raise ValueError("speaker reference audio is empty or has non-finite samples")
         if self.quantize_to_s16:
             x = quantize_s16(x)
-        x = resample(x, int(sr), SAMPLE_RATE)
+        x = sinc_resample.resample_np(x, int(sr), SAMPLE_RATE)
         if len(x) < max(PAD + 1, self.min_frames * HOP):
             raise ValueError(
                 f"speaker reference too short: {len(x) / SAMPLE_RATE:.3f} s at 24 kHz (needs >= {self.min_frames * HOP} samples)"
@@ -303,7 +305,7 @@ class SpeakerEncoder(nn.Module):
             **src,
             "config": self.config,
             "quantize_s16": self.quantize_to_s16,
-            "resampler": RESAMPLER,
+            "resampler": sinc_resample.describe(),
             "frontend": {
                 "sr": SAMPLE_RATE,
                 "n_fft": N_FFT,

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "manifests" / "demo"
+DEMO = REPO / "ztts_eval" / "data" / "demo"
 DEMO_MANIFEST = DEMO / "manifest.jsonl"
 
 

@@ -3,14 +3,14 @@ interface and file formats (hub weights are unreachable here), plus the numerica
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from tests.fakes.cli import DEMO, REPO, read_jsonl, run_cli
+from tests.fakes.cli import DEMO, read_jsonl, run_cli
+from tests.fakes.reference_wheels import reference_torchaudio
 from tests.fakes.standins import make_msr_utmos, make_redimnet, make_speechmos
 from ztts_eval.hashing import sha256_file
 from ztts_eval.metrics.base import NOT_COVERED, MetricSetupError, ScoreInput
@@ -41,37 +41,20 @@ def sim(redimnet):
 def test_torchaudio_standin_equals_torchaudio(tmp_path):
     """The stand-in front end is bit-for-bit torchaudio 2.11's MelSpectrogram (its Python code, with
     the CUDA-linked .so files removed; `make test` downloads that 1.7 MB wheel, no dependencies)."""
-    import importlib
-    import sys
-
     import torch
 
-    wheels = sorted((REPO / ".venv" / "reference-wheels").glob("torchaudio-*.whl"))
-    assert wheels, "reference wheel missing: run `make test-deps` (pip download --no-deps torchaudio==2.11.0)"
-    with zipfile.ZipFile(wheels[-1]) as z:
-        z.extractall(tmp_path, [n for n in z.namelist() if not n.endswith(".so")])
-    saved = {k: v for k, v in sys.modules.items() if k == "torchaudio" or k.startswith("torchaudio.")}
-    for k in saved:
-        del sys.modules[k]
-    sys.path.insert(0, str(tmp_path))
-    try:
-        ta = importlib.import_module("torchaudio")
-        kwargs = dict(
-            sample_rate=16000,
-            n_fft=512,
-            win_length=400,
-            hop_length=160,
-            f_min=20,
-            f_max=7600,
-            n_mels=72,
-            window_fn=torch.hamming_window,
-        )
+    kwargs = dict(
+        sample_rate=16000,
+        n_fft=512,
+        win_length=400,
+        hop_length=160,
+        f_min=20,
+        f_max=7600,
+        n_mels=72,
+        window_fn=torch.hamming_window,
+    )
+    with reference_torchaudio(tmp_path) as ta:
         ref = ta.transforms.MelSpectrogram(**kwargs)
-    finally:
-        sys.path.remove(str(tmp_path))
-        for k in [k for k in sys.modules if k == "torchaudio" or k.startswith("torchaudio.")]:
-            del sys.modules[k]
-        sys.modules.update(saved)
     from ztts_eval.metrics.common.torchaudio_compat import _make_module
 
     ours = _make_module()["torchaudio.transforms"].MelSpectrogram(**kwargs)
@@ -174,17 +157,20 @@ def msr(tmp_path_factory):
     return m
 
 
-def test_msr_utmos_rescaling_and_listener_average(msr):
+def test_msr_utmos_rescaling_and_listener_average(msr, tmp_path):
+    """The input is resampled as the authors' demo does: torchaudio's own resample (from the
+    reference wheel) 22.05 → 24 → 16 kHz gives the waveform we check the MOS against."""
     import torch
 
-    from ztts_eval.audio import load_audio, resample
+    from ztts_eval.audio import load_audio
     from ztts_eval.metrics.quality.msr_utmos_model import zero_mean_unit_var
 
     audio = load_audio(AUDIO / "lj002_0020.flac")  # 22.05 kHz
     mos, rate, feed = msr.mos(audio.samples, audio.sample_rate)
     assert (rate, feed) == (24000, 16000)
-    x = resample(resample(audio.samples, 22050, 24000), 24000, 16000)
-    wave = zero_mean_unit_var(torch.from_numpy(x)[None])
+    with reference_torchaudio(tmp_path) as ta:
+        x = ta.functional.resample(ta.functional.resample(torch.from_numpy(np.array(audio.samples)), 22050, 24000), 24000, 16000)
+    wave = zero_mean_unit_var(x[None])
     with torch.no_grad():
         outs = [float(msr._model(wave, torch.tensor([i]), torch.tensor([1]))) for i in range(1, 11)]
     assert mos == pytest.approx(3 + 2 * np.mean(outs), abs=1e-5)
@@ -290,7 +276,10 @@ def test_ztts1_without_speaker_weights_stops_before_work(tmp_path):
         env={"ZTTS_EVAL_OFFLINE": "1", "TORCH_HOME": str(tmp_path / "torch")},
     )
     lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert proc.returncode == 2 and len(lines) == 1 and "ReDimNet" in lines[0]
+    # every missing piece in one answer (header + one line each), the speaker model among them
+    assert proc.returncode == 2 and "missing piece(s), nothing was run" in lines[0]
+    sim = [l for l in lines[1:] if l.strip().startswith("metric sim:")]  # its code and its weights
+    assert len(sim) == 2 and all("ReDimNet" in l for l in sim) and "Traceback" not in proc.stderr
     assert not (tmp_path / "r" / "demo").exists()
 
 

@@ -37,8 +37,12 @@ def test_newer_schema_and_corrupt_files_are_one_line_errors(tmp_path):
     (folder / "summary.json").write_text("{not json")
     with pytest.raises(results.ResultsError, match=r"summary\.json: not valid JSON"):
         results.read_summary(folder / "summary.json")
-    (folder / "samples.jsonl").write_text('{"a": 1}\n{oops\n')
+    first = (folder / "samples.jsonl").read_text().split("\n")[0]
+    (folder / "samples.jsonl").write_text(first + "\n{oops\n")
     with pytest.raises(results.ResultsError, match=r"samples\.jsonl:2: not valid JSON"):
+        results.read_samples(folder / "samples.jsonl")
+    (folder / "samples.jsonl").write_text('{"a": 1}\n')
+    with pytest.raises(results.ResultsError, match=r"samples\.jsonl:1: sample row field 'item_id' must be str"):
         results.read_samples(folder / "samples.jsonl")
 
 

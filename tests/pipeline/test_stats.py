@@ -59,3 +59,62 @@ def test_seed_spread():
     assert seed_spread({0: 1.0}) is None
     s = seed_spread({0: 1.0, 1: 3.0})
     assert s["mean"] == 2.0 and s["std"] == pytest.approx(np.sqrt(2)) and (s["min"], s["max"]) == (1.0, 3.0)
+
+
+def _one_matrix_interval(values, seed=0, n_boot=2000):
+    """The definition: one (n_boot, n) index matrix, row means, percentile interval."""
+    x = np.asarray(values, dtype=np.float64)
+    means = x[np.random.default_rng(seed).integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
+    tail = (1 - 0.95) / 2  # as the module computes it (0.025000000000000022)
+    return float(np.quantile(means, tail)), float(np.quantile(means, 1 - tail))
+
+
+def test_blockwise_draws_equal_one_matrix_draw(monkeypatch):
+    import ztts_eval.pipeline.stats as stats
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 101, 777):
+        x = rng.exponential(2.0, n)
+        expected = _one_matrix_interval(x, seed=4)
+        for cells in (4_000_000, 1001, 5):  # whole matrix, odd-sized blocks, one row per block
+            monkeypatch.setattr(stats, "_BLOCK_CELLS", cells)
+            assert bootstrap_mean_ci(x, seed=4) == expected
+
+
+def test_a_group_draws_indices_once_per_length_and_matches_column_by_column(monkeypatch):
+    import ztts_eval.pipeline.stats as stats
+    from ztts_eval.metrics.base import Column, MetricInfo
+    from ztts_eval.pipeline.aggregate import summarize
+
+    draws = []
+    real = stats._index_blocks
+
+    def counting(n, n_boot, seed):
+        draws.append(n)
+        yield from real(n, n_boot, seed)
+
+    rng = np.random.default_rng(9)
+    rows = []
+    for i in range(40):
+        n_words = int(rng.integers(3, 12))
+        errors = int(rng.integers(0, 3))
+        scores = {
+            "wer": {"status": "ok", "wer": 100.0 * errors / n_words, "S": errors, "D": 0, "I": 0, "N": n_words},
+            "q": {"status": "ok", "a": float(rng.normal()), "b": float(rng.normal())},
+        }
+        if i % 4 == 0:  # column "c" covers fewer items: another length, another draw
+            scores["r"] = {"status": "ok", "c": float(rng.normal())}
+        rows.append({"subset": "s", "language": "en", "status": "ok", "flags": [], "seed": 0, "scores": scores})
+    infos = [
+        MetricInfo("wer", "1", "sample", (Column("wer", False, aggregation="edits"),), ("audio",), "x", "lite", "lite"),
+        MetricInfo("q", "1", "sample", (Column("a", True), Column("b", True)), ("audio",), "x", "lite", "lite"),
+        MetricInfo("r", "1", "sample", (Column("c", True),), ("audio",), "x", "lite", "lite"),
+    ]
+    monkeypatch.setattr(stats, "_index_blocks", counting)
+    (group,) = summarize(rows, infos)
+    assert sorted(draws) == [10, 40]  # four jobs of 40 items share one draw; "c" has its own
+    cols = group["columns"]
+    assert cols["a"]["ci95"] == _one_matrix_interval([r["scores"]["q"]["a"] for r in rows])
+    assert cols["c"]["ci95"] == _one_matrix_interval([r["scores"]["r"]["c"] for r in rows if "r" in r["scores"]])
+    ratio = bootstrap_ratio_ci([r["scores"]["wer"]["S"] for r in rows], [r["scores"]["wer"]["N"] for r in rows])
+    assert cols["wer"]["corpus_ci95"] == [100.0 * ratio[0], 100.0 * ratio[1]]

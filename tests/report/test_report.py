@@ -58,7 +58,7 @@ def test_layout_groups_marks_and_stars(results):
 def test_published_rows_and_deltas_for_ztts1_suites(results):
     labels, lines = build_lines(load_summaries(results, "ztts1-clean", "ztts1"), "ztts1-clean")
     pub = _line(lines, "ZONOS2 8B", "wer", "published")
-    assert pub.cells["en"].value == pytest.approx(2.76)  # Table III, ZONOS2 8B, en (results/published CSV)
+    assert pub.cells["en"].value == pytest.approx(2.76)  # Table III, ZONOS2 8B, en (ztts_eval/data/published CSV)
     measured = _line(lines, "zonos2-8b", "wer")
     delta = _line(lines, "zonos2-8b", "wer", "delta")
     assert delta.cells["en"].value == pytest.approx(measured.cells["en"].value - 2.76)

@@ -14,9 +14,9 @@ from pathlib import Path
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("listen", help="blind A/B listening test from runs on one suite: build, --serve, --tally")
-    p.add_argument("--suite", default="demo")
-    p.add_argument("--profile", default="lite")
-    p.add_argument("--results", type=Path, default=Path("results"))
+    p.add_argument("--suite", default="demo", help="suite whose runs are compared (default demo)")
+    p.add_argument("--profile", default="lite", help="profile of the runs (default lite)")
+    p.add_argument("--results", type=Path, default=Path("results"), help="results folder (default ./results)")
     p.add_argument("--out", type=Path, help="test folder (default <results>/<suite>/listen-<profile>)")
     p.add_argument("--systems", help="comma-separated systems to compare (default: every run of the suite)")
     p.add_argument("--trials", type=int, default=40, help="number of trials (default 40)")
@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--manifest", type=Path, help="the suite's manifest, when run.json's path no longer resolves")
     p.add_argument("--serve", action="store_true", help="serve the test on a loopback address; votes go to votes.jsonl")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=int, default=8765, help="--serve: port on 127.0.0.1 (default 8765)")
     p.add_argument("--tally", type=Path, nargs="+", metavar="VOTES", help="tally votes (.jsonl from --serve, .json exports)")
 
 

@@ -136,7 +136,14 @@ class Metric(ABC):
         """Load models; raise MetricSetupError with a one-line fix when that is impossible."""
 
     def teardown(self) -> None:
-        pass
+        """Called once after the metric's stage: metrics that load models drop them here
+        (`self.release(...)`), so "one model loaded at a time" holds for memory too."""
+
+    def release(self, *attrs: str) -> None:
+        """Drop the named model attributes and give their memory back (see `free_memory`)."""
+        for attr in attrs:
+            setattr(self, attr, None)
+        free_memory()
 
     def covers(self, language: str) -> bool:
         return self.info.languages is None or language in self.info.languages
@@ -183,6 +190,18 @@ def package_versions(*packages: str) -> dict[str, str]:
         except PackageNotFoundError:
             out[pkg] = "missing"
     return out
+
+
+def free_memory() -> None:
+    """Collect dropped models now, and return CUDA's cached blocks when torch is already loaded
+    (never imported just for this: lite metrics must not pull torch in)."""
+    import gc
+    import sys
+
+    gc.collect()
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def not_covered(reason: str) -> dict[str, Any]:

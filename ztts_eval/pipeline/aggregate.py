@@ -14,7 +14,7 @@ from typing import Any
 
 from ztts_eval.metrics.base import ERROR, NOT_COVERED, OK, MetricInfo
 from ztts_eval.pipeline.flags import excluded_from_headline
-from ztts_eval.pipeline.stats import bootstrap_mean_ci, bootstrap_ratio_ci, seed_spread
+from ztts_eval.pipeline.stats import IntervalBatch, seed_spread
 
 GENERATION_STATUSES = ("ok", "failed", "unsupported", "unavailable")
 
@@ -35,7 +35,11 @@ def _per_seed(pairs: list[tuple[dict[str, Any], dict[str, Any]]], column: str) -
     return {seed: sum(v) / len(v) for seed, v in by_seed.items()}
 
 
-def column_summary(rows: list[dict[str, Any]], metric: str, column: str, aggregation: str) -> dict[str, Any]:
+def column_summary(
+    rows: list[dict[str, Any]], metric: str, column: str, aggregation: str, intervals: IntervalBatch | None = None
+) -> dict[str, Any]:
+    """One column's numbers. With `intervals`, its bootstrap intervals are filled in when the caller
+    runs the batch (a group's columns then share one index draw); without, right away."""
     scored = [(r, r["scores"][metric]) for r in rows if metric in r.get("scores", {})]
     usable = [(r, s) for r, s in scored if s.get("status") == OK and s.get(column) is not None]
     # Runaways/truncations are counted apart from error rates, never merged into them silently.
@@ -49,19 +53,24 @@ def column_summary(rows: list[dict[str, Any]], metric: str, column: str, aggrega
         "n_not_covered": sum(s.get("status") == NOT_COVERED for _, s in scored),
         "n_error": sum(s.get("status") == ERROR for _, s in scored),
         "value": _mean(values),
-        "ci95": bootstrap_mean_ci(values),
+        "ci95": None,
         "seed_spread": seed_spread(_per_seed(kept, column)),
     }
     if split:
         errors = sum(s["S"] + s["D"] + s["I"] for s in ok)
         ref_units = sum(s["N"] for s in ok)
         out["corpus"] = 100.0 * errors / ref_units if ref_units else None
-        ratio_ci = bootstrap_ratio_ci([s["S"] + s["D"] + s["I"] for s in ok], [s["N"] for s in ok])
-        out["corpus_ci95"] = [100.0 * ratio_ci[0], 100.0 * ratio_ci[1]] if ratio_ci else None
+        out["corpus_ci95"] = None
         out["over50"] = sum(float(s[column]) > 50.0 for s in ok)
         out["value_below50"] = _mean([float(s[column]) for s in ok if float(s[column]) <= 50.0])
         out["n_flagged"] = len(flagged)
         out["value_incl_flagged"] = _mean([float(s[column]) for s in ok + flagged])
+    batch = intervals or IntervalBatch()
+    batch.mean(values, out, "ci95")
+    if split:
+        batch.ratio([s["S"] + s["D"] + s["I"] for s in ok], [s["N"] for s in ok], out, "corpus_ci95", scale=100.0)
+    if intervals is None:
+        batch.run()
     return out
 
 
@@ -88,10 +97,11 @@ def summarize(
             },
             "columns": {},
         }
+        intervals = IntervalBatch()
         for info in metrics:
             if info.kind == "sample":
                 for col in info.columns:
-                    summary["columns"][col.name] = column_summary(members, info.name, col.name, col.aggregation)
+                    summary["columns"][col.name] = column_summary(members, info.name, col.name, col.aggregation, intervals)
             else:
                 res = (corpus or {}).get(info.name, {}).get((subset, language), {"status": NOT_COVERED})
                 for col in info.columns:
@@ -106,5 +116,6 @@ def summarize(
                         **({"error": res["error"]} if "error" in res else {}),
                         **({"details": res["details"]} if "details" in res and col is info.columns[0] else {}),
                     }
+        intervals.run()
         out.append(summary)
     return out

@@ -12,6 +12,8 @@ for its text. Such rows are flagged and counted separately; they are kept out of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,10 @@ SLACK_S = {"long": 3.0, "short": 0.4}  # absolute slack for very short texts
 # Flags that mean "this is not a transcription problem": kept out of WER, counted separately.
 RUNAWAY_FLAGS = frozenset({"too_long", "too_short", "no_eos", "silent"})
 SILENCE_RMS = 1e-4
+# Input recordings (prompt, reference): hard-clipped when this share of samples sits at full scale.
+# One peak-normalised sample at 0 dBFS is normal; a clipped recording has runs of them.
+CLIPPED_SHARE, CLIPPED_MIN = 1e-3, 3
+PCM_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
 
 
 def signal_flags(x: np.ndarray) -> list[str]:
@@ -71,3 +77,55 @@ def duration_flags(text: str, language: str, duration_s: float | None, eos_reach
     elif duration_s < units / fast - SLACK_S["short"]:
         flags.append("too_short")
     return flags
+
+
+def full_scale(subtype: str) -> float:
+    """The largest magnitude a file of this subtype can hold, read as float: (2^(b-1) - 1) / 2^(b-1)
+    for b-bit integer PCM (int16 32767 reads as 0.99997), 1.0 for float and lossy formats."""
+    bits = PCM_BITS.get(subtype)
+    return (2 ** (bits - 1) - 1) / 2 ** (bits - 1) if bits else 1.0
+
+
+def recording_flags(path: str | Path) -> list[str]:
+    """`silent` / `clipped` of a prompt or reference file, at its own full scale (integer PCM too)."""
+    import soundfile as sf
+
+    info = sf.info(str(path))
+    x, _ = sf.read(str(path), dtype="float64", always_2d=True)
+    peak = np.abs(x).max(axis=1) if x.size else np.zeros(0)
+    flags = []
+    at_full_scale = int(np.count_nonzero(peak >= full_scale(info.subtype) - 1e-9))
+    if x.size and at_full_scale >= max(CLIPPED_MIN, CLIPPED_SHARE * len(peak)):
+        flags.append("clipped")
+    if not x.size or float(np.sqrt(np.mean(np.square(x)))) < SILENCE_RMS:
+        flags.append("silent")
+    return flags
+
+
+def input_flags(items: Iterable[tuple[str, dict[str, Path | None]]]) -> dict[str, list[str]]:
+    """Per item: `prompt_silent`, `reference_clipped`, … for the recordings it uses (each file read once).
+
+    Rows of the item carry these, so a similarity of 47.7 against a silent prompt is visibly suspect."""
+    seen: dict[Path, list[str]] = {}
+    out: dict[str, list[str]] = {}
+    for item_id, roles in items:
+        flags = []
+        for role, path in roles.items():
+            if path is None:
+                continue
+            if path not in seen:
+                try:
+                    seen[path] = recording_flags(path)
+                except Exception:  # unreadable files are validation problems, reported there
+                    seen[path] = []
+            flags += [f"{role}_{flag}" for flag in seen[path]]
+        if flags:
+            out[item_id] = flags
+    return out
+
+
+def manifest_input_flags(manifest: Any) -> dict[str, list[str]]:
+    """Silent or clipped prompts and references, per item: every row of the item carries them."""
+    return input_flags(
+        (it.id, {"prompt": manifest.prompt_path(it), "reference": manifest.reference_path(it)}) for it in manifest.items
+    )

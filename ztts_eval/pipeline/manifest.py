@@ -8,6 +8,8 @@ the SHA-256 of the manifest bytes; every result records that checksum.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,18 +66,64 @@ class Item:
         return cls(**obj)
 
 
+class PathResolver:
+    """`(root / rel).resolve()` with each folder resolved once per resolver.
+
+    A warm re-run of a 5,000-item suite spent seconds in realpath's lstat of every path component
+    of every file. Here a folder is resolved once; the file itself is still looked at each time, and
+    a symlinked file (or a name like `..`) is resolved in full, so the result is always the same as
+    `Path.resolve()`'s. Answers are kept for the resolver's life (one validation, one run)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root)
+        self._folders: dict[str, str] = {}
+        self._files: dict[str, Path] = {}
+        self._top: str | None = None
+
+    def contains(self, resolved: Path) -> bool:
+        """Whether a resolved path lies inside the (resolved) root folder, or is that folder."""
+        if self._top is None:
+            self._top = os.path.realpath(self.root)
+        text = str(resolved)
+        return text == self._top or text.startswith(os.path.join(self._top, ""))
+
+    def __call__(self, rel: str) -> Path:
+        known = self._files.get(rel)
+        if known is None:
+            known = self._files[rel] = self._resolve(rel)
+        return known
+
+    def _resolve(self, rel: str) -> Path:
+        head, name = os.path.split(rel)
+        if name in ("", ".", ".."):
+            return Path(os.path.realpath(os.path.join(self.root, rel)))
+        folder = self._folders.get(head)
+        if folder is None:
+            folder = self._folders[head] = os.path.realpath(os.path.join(self.root, head))
+        full = os.path.join(folder, name)
+        try:
+            if stat.S_ISLNK(os.lstat(full).st_mode):
+                return Path(os.path.realpath(full))
+        except OSError:
+            pass  # missing: realpath would return the joined path too
+        return Path(full)
+
+
 @dataclass(frozen=True)
 class Manifest:
     path: Path
     items: list[Item]
     sha256: str
+    _resolver: PathResolver | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def root(self) -> Path:
         return self.path.parent
 
     def resolve(self, rel: str) -> Path:
-        return (self.root / rel).resolve()
+        if self._resolver is None:
+            object.__setattr__(self, "_resolver", PathResolver(self.root))
+        return self._resolver(rel)
 
     def prompt_path(self, item: Item) -> Path:
         return self.resolve(item.prompt_audio)
@@ -92,9 +140,26 @@ def sidecar_path(manifest_path: Path) -> Path:
     return manifest_path.with_name(manifest_path.name + ".meta.json")
 
 
+# Characters other line-splitters (Python's str.splitlines, some editors) treat as line breaks; json
+# leaves them raw with ensure_ascii=False, so they are escaped here. JSON Lines ends a row at \n only.
+LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def dumps_line(obj: Any) -> str:
+    """One JSON Lines row, readable text, with no character any reader could take for a line break."""
+    line = json.dumps(obj, ensure_ascii=False, sort_keys=True)
+    for raw, escaped in LINE_BREAKS.items():
+        line = line.replace(raw, escaped)  # only possible inside strings, where the escape means the same
+    return line
+
+
+def split_lines(text: str) -> list[str]:
+    """JSON Lines rows: split at \n only (a U+2028 inside a string is not a row break)."""
+    return [line.removesuffix("\r") for line in text.split("\n")]
+
+
 def dumps_items(items: list[Item]) -> bytes:
-    lines = [json.dumps(it.to_json(), ensure_ascii=False, sort_keys=True) for it in items]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return ("\n".join(dumps_line(it.to_json()) for it in items) + "\n").encode("utf-8")
 
 
 def write_manifest(path: str | Path, items: list[Item], manifest_version: str = "1") -> Path:
@@ -123,11 +188,20 @@ def load_manifest(path: str | Path) -> Manifest:
         raise ManifestError(f"{path}: manifest not found")
     data = path.read_bytes()
     items = []
-    for lineno, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    for lineno, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         try:
-            items.append(Item.from_json(json.loads(line)))
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("line is not a JSON object")
+            items.append(Item.from_json(obj))
+        except RecursionError:
+            raise ManifestError(f"{path}:{lineno}: JSON nested too deeply") from None
         except (ValueError, TypeError) as exc:
             raise ManifestError(f"{path}:{lineno}: {exc}") from None
     return Manifest(path=path, items=items, sha256=sha256_bytes(data))

@@ -16,13 +16,17 @@ from ztts_eval import registry
 from ztts_eval.metrics.base import Metric, ScoreInput
 from ztts_eval.pipeline.aggregate import summarize
 from ztts_eval.pipeline.executors import StagePlan, make_executor
-from ztts_eval.pipeline.flags import sample_flags
+from ztts_eval.pipeline.file_checks import FileChecks
+from ztts_eval.pipeline.flags import manifest_input_flags, sample_flags
 from ztts_eval.pipeline.generation import StageStats, build_requests
 from ztts_eval.pipeline.manifest import Manifest, load_manifest
 from ztts_eval.pipeline.results import RunPaths, SampleRow, is_reference, log, write_run
 from ztts_eval.pipeline.run_metadata import environment, utc_now
+from ztts_eval.pipeline.subset import limit_manifest
 from ztts_eval.pipeline.validate import validate_manifest
-from ztts_eval.store import Store
+from ztts_eval.report.comparable import scorer_identity
+from ztts_eval.setup.params import check_params
+from ztts_eval.store import Store, audio_relpath
 
 
 class RunError(RuntimeError):
@@ -41,7 +45,9 @@ class RunConfig:
     cache_dir: Path | None = None
     force: frozenset[str] = frozenset()  # "generate", "score", or metric names
     retry_failed: bool = False
-    metrics: list[str] | None = None  # overrides the profile's list
+    revalidate: bool = False  # decode and hash every manifest file again, ignoring file_checks.sqlite
+    metrics: list[str] | None = None  # overrides the profile's list ([]: generate only)
+    limit: int | None = None  # a stratified subset of N items (ztts_eval.pipeline.subset), recorded
     metric_params: dict[str, dict[str, str]] = field(default_factory=dict)  # {metric: {param: value}}
     argv: list[str] | None = None
     executor: str = "local"  # where the stages run: "local" or "ray" (ztts_eval.pipeline.executors)
@@ -63,9 +69,14 @@ def _log(paths: RunPaths, message: str) -> None:
     log(paths, message, utc_now())
 
 
-def _load_valid_manifest(suite: str) -> Manifest:
+def load_valid_manifest(suite: str, cache_dir: Path | None = None, revalidate: bool = False) -> Manifest:
+    """The suite's manifest once it has no problem; files unchanged since their last check (path,
+    size, mtime under `cache_dir`) are not decoded and hashed again."""
     path = registry.suite_manifest(suite)
-    problems = validate_manifest(path)
+    with FileChecks(cache_dir, revalidate=revalidate) as checks:
+        problems = validate_manifest(path, checks=checks)
+        if not problems:  # a refused run writes nothing
+            checks.save()
     if problems:
         shown = "\n  ".join(str(p) for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
@@ -124,12 +135,16 @@ def _rows(
     manifest: Manifest, seeds: list[int], records: dict, scores: dict, store: Store, system: str, results_dir: Path
 ) -> list[SampleRow]:
     rows: list[SampleRow] = []
+    item_flags = manifest_input_flags(manifest)
+    # relpath is lexical: the store's relative location once, joined to each file's place in it
+    # (the same strings as relpath of every file, without 10,000 relpath calls on a large suite)
+    store_rel = os.path.relpath(store.root, results_dir)
     for it in manifest.items:
         for seed in seeds:
             rec = records[(it.id, seed)]
             key = f"{it.id}#{seed}"
             diag = rec.get("diagnostics", {})
-            flags = sample_flags(rec, it.text, it.language)
+            flags = sample_flags(rec, it.text, it.language) + item_flags.get(it.id, [])
             row: SampleRow = {
                 "system": system,
                 "item_id": it.id,
@@ -142,7 +157,7 @@ def _rows(
                 "error": rec.get("error"),
                 "flags": flags,
                 "audio_sha256": rec.get("audio_sha256"),
-                "audio_path": os.path.relpath(store.audio_path(rec["audio_sha256"]), results_dir)
+                "audio_path": os.path.normpath(os.path.join(store_rel, audio_relpath(rec["audio_sha256"])))
                 if rec["status"] == "ok"
                 else None,
                 "duration_s": diag.get("duration_s"),
@@ -157,23 +172,25 @@ def _rows(
 def run_evaluation(cfg: RunConfig) -> RunOutcome:
     t_start = time.perf_counter()
     started = utc_now()
-    manifest = _load_valid_manifest(cfg.suite)
-    suite_name = manifest.items[0].suite
-    if cfg.metrics:
+    if cfg.metrics is not None:
         metric_names = registry.resolve_quality(cfg.metrics, cfg.metric_params)
     else:
         metric_names = registry.profile_metrics(cfg.profile, cfg.metric_params)
     unknown = set(cfg.metric_params) - set(metric_names)
     if unknown:
         raise RunError(f"--metric-param names metric(s) not in this run: {', '.join(sorted(unknown))}")
+    # Typed and known before any work: a misspelt name must never run at the default silently.
+    cfg.params = check_params("model", cfg.model, registry.adapter_class(cfg.model), cfg.params)
+    cfg.metric_params = {n: check_params("metric", n, registry.metric_class(n), p) for n, p in cfg.metric_params.items()}
+    cache_dir = cfg.cache_dir or Path(cfg.results_dir) / ".cache"
+    manifest, limit = limit_manifest(load_valid_manifest(cfg.suite, cache_dir, cfg.revalidate), cfg.limit)
+    suite_name = manifest.items[0].suite
     metrics: list[Metric] = [registry.metric_class(n)(**cfg.metric_params.get(n, {})) for n in metric_names]
-    for m in metrics:
-        m.preflight()
+    _preflight_all(metrics, cfg)
     adapter = registry.adapter_class(cfg.model)(**cfg.params)
     executor = make_executor(cfg.executor, **cfg.executor_options)
-    cache_root = cfg.cache_dir or Path(cfg.results_dir) / ".cache"
     try:
-        executor.load(adapter, cfg.model, metrics, cfg.metric_params, cache_root)
+        executor.load(adapter, cfg.model, metrics, cfg.metric_params, cache_dir)
     except BaseException:
         executor.close()
         raise
@@ -183,7 +200,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
     if seeds != cfg.seeds:
         _log(paths, f"seeds {cfg.seeds} -> {seeds}: a metric compares several generations per item")
         cfg.seeds = seeds
-    store = Store(cache_root)
+    store = Store(cache_dir)
     stages: dict[str, StageStats] = {}
     try:
         plan = StagePlan(
@@ -215,6 +232,7 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
             "force": sorted(cfg.force),
             "retry_failed": cfg.retry_failed,
             "manifest": {"path": str(manifest.path), "sha256": manifest.sha256, "rows": len(manifest.items)},
+            "limit": limit,
             "adapter": {"fingerprint": executor.adapter_fingerprint(), "capabilities": _caps_json(caps)},
             "metrics": {m.info.name: m.fingerprint() for m in metrics},
             "environment": environment(registry.REPO_ROOT),
@@ -233,15 +251,45 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
                 "group": adapter.group,
                 "published_name": adapter.published_name,
                 "manifest_sha256": manifest.sha256,
+                "limit": limit,
                 "metrics": [m.info.to_json() for m in metrics],
+                "scorers": {m.info.name: scorer_identity(m) for m in metrics},
                 "groups": summary,
             },
             meta,
         )
     finally:
+        from ztts_eval.metrics.common.cpu_pool import shutdown
+
+        shutdown()  # the run's one process pool (pyworld features)
         executor.close()
         store.close()
     return RunOutcome(paths=paths, summary=summary, stages=stages)
+
+
+def _preflight_all(metrics: list[Metric], cfg: RunConfig) -> None:
+    """Every metric's preflight, then the model's pieces (checked, not loaded) when any failed:
+    all missing pieces in one message, before any work (the form `ztts-eval doctor` prints)."""
+    from ztts_eval.metrics.base import MetricSetupError
+
+    failed = {}
+    for m in metrics:
+        try:
+            m.preflight()
+        except MetricSetupError as exc:
+            failed[m.info.name] = str(exc)
+    if failed:
+        from ztts_eval.setup.doctor import check, missing_lines
+        from ztts_eval.setup.pieces import pieces_for
+
+        pieces = pieces_for(cfg.model, [m.info.name for m in metrics], cfg.params, cfg.metric_params)
+        problems = missing_lines([check(p) for p in pieces])
+        # a metric whose pieces all look present but whose preflight failed (a corrupt file…) keeps its own line
+        problems += [f"metric {n}: {e}" for n, e in failed.items() if not any(f"metric {n}" in line for line in problems)]
+        shown = "\n  ".join(problems)
+        raise RunError(
+            f"{len(problems)} missing piece(s), nothing was run (`ztts-eval doctor` prints them as a table):\n  {shown}"
+        )
 
 
 def seeds_for(seeds: list[int], metrics: list[Metric]) -> list[int]:

@@ -53,8 +53,12 @@ def cached_map(
     *,
     force: bool,
     progress: Callable[[int], None] | None,
+    release: bool = True,
 ) -> tuple[dict[str, Any], StageStats]:
-    """Apply `fn` to every input lacking a cached value; return {input key: value} and stats."""
+    """Apply `fn` to every input lacking a cached value; return {input key: value} and stats.
+
+    The metric's models are loaded only when something is computed, and released afterwards unless
+    `release` is False (a whole-set metric's three input sets share one load: corpus_scores)."""
     t_start = time.perf_counter()
     stats = StageStats()
     fp = metric.fingerprint()
@@ -87,7 +91,8 @@ def cached_map(
                 if progress:
                     progress(len(batch))
         finally:
-            metric.teardown()
+            if release:
+                metric.teardown()
     stats.extra.update(metric.counters)
     stats.wall_s = time.perf_counter() - t_start
     return out, stats
@@ -106,7 +111,6 @@ def corpus_scores(
     force: bool = False,
 ) -> tuple[dict[tuple[str, str], dict[str, Any]], StageStats]:
     """Per (subset, language) group: the metric computed against that group's reference set."""
-    t_start = time.perf_counter()
 
     def feature_error(msg: str) -> dict[str, Any]:
         return {"status": ERROR, "error": msg}
@@ -118,16 +122,27 @@ def corpus_scores(
     # languages the metric does not run for are never extracted (they summarise as not covered)
     system_inputs = [i for i in system_inputs if metric.covers(i.language)]
     reference_inputs = [i for i in reference_inputs if needs_reference and metric.covers(i.language)]
-    sys_feats, stats = cached_map(metric, system_inputs, store, wrapped, feature_error, force=force, progress=None)
-    ref_feats, ref_stats = cached_map(metric, reference_inputs, store, wrapped, feature_error, force=force, progress=None)
+    try:
+        return _corpus_scores(metric, system_inputs, reference_inputs, store, wrapped, feature_error, force, needs_reference)
+    finally:
+        metric.teardown()  # once, after all three sets (a no-op for metrics that load nothing)
+
+
+def _corpus_scores(metric, system_inputs, reference_inputs, store, wrapped, feature_error, force, needs_reference):
+    t_start = time.perf_counter()
+    common = dict(force=force, progress=None, release=False)
+    sys_feats, stats = cached_map(metric, system_inputs, store, wrapped, feature_error, **common)
+    ref_feats, ref_stats = cached_map(metric, reference_inputs, store, wrapped, feature_error, **common)
     stats.computed += ref_stats.computed
     stats.cached += ref_stats.cached
     stats.model_s += ref_stats.model_s
     noise = None
-    extra_sets = metric.extra_sets(store)
+    t0 = time.perf_counter()
+    extra_sets = metric.extra_sets(store)  # e.g. synthesising TTSDS2's noise clips: the metric's work
+    stats.model_s += time.perf_counter() - t0
     if extra_sets:
         flat = [inp for inputs in extra_sets.values() for inp in inputs]
-        extra_feats, extra_stats = cached_map(metric, flat, store, wrapped, feature_error, force=force, progress=None)
+        extra_feats, extra_stats = cached_map(metric, flat, store, wrapped, feature_error, **common)
         stats.computed += extra_stats.computed
         stats.cached += extra_stats.cached
         stats.model_s += extra_stats.model_s

@@ -7,13 +7,24 @@ so `run` refuses a manifest with any problem, and this module says exactly what 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ztts_eval.audio import AudioError, check_signal, read_audio
-from ztts_eval.hashing import sha256_bytes, sha256_file
+from ztts_eval.hashing import sha256_bytes
 from ztts_eval.languages import LANGUAGES
-from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, sidecar_path
+from ztts_eval.pipeline.file_checks import FileChecks
+from ztts_eval.pipeline.manifest import FORMAT_VERSION, Item, PathResolver, sidecar_path, split_lines
+from ztts_eval.pipeline.results_checks import ResultsError, check_name
+
+# Field types (None allowed for optional fields only); checked before any value is used.
+FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "id": str, "suite": str, "subset": str, "language": str, "text": str, "prompt_audio": str, "prompt_sha256": str,
+    "prompt_text": str, "speaker_id": str, "reference_audio": str, "reference_sha256": str, "utmos_bin": int,
+    "source": str, "license": str, "extra": dict,
+}  # fmt: skip
+EXTRA_MAX_DEPTH = 8
+EXTRA_MAX_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,31 +39,63 @@ class Problem:
         return f"{where}{who}: {self.message}"
 
 
-def _audio_problems(root: Path, field: str, rel: str, expected_sha: str | None) -> list[str]:
+def _audio_problems(paths: PathResolver, field: str, rel: str, expected_sha: str | None, checks: FileChecks) -> list[str]:
     if not isinstance(rel, str) or not rel:
         return [f"{field}: must be a non-empty relative path"]
-    path = Path(rel)
-    if path.is_absolute():
+    if os.path.isabs(rel):
         return [f"{field}: absolute path {rel!r}; paths must be relative to the manifest's folder"]
-    resolved = (root / path).resolve()
-    if not resolved.is_relative_to(root.resolve()):
+    resolved = paths(rel)
+    if not paths.contains(resolved):
         return [f"{field}: path {rel!r} escapes the manifest's folder"]
     if not resolved.is_file():
         return [f"{field}: file not found: {rel}"]
     problems = []
-    try:
-        audio = read_audio(resolved)
-    except AudioError as exc:
-        return [f"{field}: {exc}"]
-    bad = check_signal(audio.samples)
-    if bad:
-        problems.append(f"{field}: {bad}: {rel}")
-    if expected_sha is not None and sha256_file(resolved) != expected_sha:
+    check = checks.get(resolved)  # decoded and hashed once per unchanged file (file_checks.py)
+    if check.sha256 is None:
+        return [f"{field}: {check.problem}"]
+    if check.problem:
+        problems.append(f"{field}: {check.problem}: {rel}")
+    if expected_sha is not None and check.sha256 != expected_sha:
         problems.append(f"{field}: sha256 mismatch for {rel} (file changed since the manifest was built)")
     return problems
 
 
-def _item_problems(root: Path, item: Item) -> list[str]:
+def _type_problems(obj: dict) -> list[str]:
+    """Wrong JSON types, one message per field; a line with any is not checked further."""
+    problems = []
+    for name, kind in FIELD_TYPES.items():
+        value = obj.get(name)
+        if value is None:
+            continue  # missing required fields are reported by Item.from_json
+        if not isinstance(value, kind) or isinstance(value, bool):
+            want = {str: "a string", int: "an integer", dict: "an object"}[kind]  # type: ignore[index]
+            problems.append(f"{name}: must be {want}, got {type(value).__name__} {json.dumps(value)[:40]}")
+    if isinstance(obj.get("suite"), str):
+        try:
+            check_name("suite", obj["suite"])
+        except ResultsError as exc:
+            problems.append(f"suite: {exc}")
+    if isinstance(obj.get("extra"), dict):
+        depth, size = _depth(obj["extra"]), len(json.dumps(obj["extra"]))
+        if depth > EXTRA_MAX_DEPTH or size > EXTRA_MAX_BYTES:
+            problems.append(
+                f"extra: {depth} levels / {size} bytes; the limit is {EXTRA_MAX_DEPTH} levels and {EXTRA_MAX_BYTES} bytes"
+            )
+    return problems
+
+
+def _depth(value: object) -> int:
+    """Nesting depth without recursion (a hostile line may nest thousands of levels)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack += [(child, level + 1) for child in children if isinstance(child, (dict, list))]
+    return deepest
+
+
+def _item_problems(paths: PathResolver, item: Item, checks: FileChecks) -> list[str]:
     problems = []
     if not isinstance(item.id, str) or not item.id.strip():
         problems.append("id: must be a non-empty string")
@@ -64,9 +107,9 @@ def _item_problems(root: Path, item: Item) -> list[str]:
         problems.append("utmos_bin: must be an integer")
     if not isinstance(item.extra, dict):
         problems.append("extra: must be an object")
-    problems += _audio_problems(root, "prompt_audio", item.prompt_audio, item.prompt_sha256)
+    problems += _audio_problems(paths, "prompt_audio", item.prompt_audio, item.prompt_sha256, checks)
     if item.reference_audio is not None:
-        problems += _audio_problems(root, "reference_audio", item.reference_audio, item.reference_sha256)
+        problems += _audio_problems(paths, "reference_audio", item.reference_audio, item.reference_sha256, checks)
     return problems
 
 
@@ -75,9 +118,11 @@ def _sidecar_problems(path: Path, data: bytes, rows: int) -> list[Problem]:
     if not side.is_file():
         return [Problem(0, None, f"sidecar {side.name} missing (write it with `ztts-eval validate --seal`)")]
     try:
-        meta = json.loads(side.read_text())
-    except json.JSONDecodeError as exc:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         return [Problem(0, None, f"sidecar {side.name} is not valid JSON ({exc})")]
+    if not isinstance(meta, dict):
+        return [Problem(0, None, f"sidecar {side.name} is not a JSON object (rewrite it with `ztts-eval validate --seal`)")]
     problems = []
     if meta.get("format_version") != FORMAT_VERSION:
         problems.append(Problem(0, None, f"sidecar format_version {meta.get('format_version')!r} != {FORMAT_VERSION}"))
@@ -88,12 +133,31 @@ def _sidecar_problems(path: Path, data: bytes, rows: int) -> list[Problem]:
     return problems
 
 
-def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Problem]:
+def _listed_audio(paths: PathResolver, text: str) -> list[Path]:
+    """Every audio path the manifest names inside its folder: decoded and hashed up front on two
+    threads. Problems with these paths are still reported by the per-line checks."""
+    out = []
+    for line in split_lines(text):
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            continue
+        for rel in (obj.get("prompt_audio"), obj.get("reference_audio")) if isinstance(obj, dict) else ():
+            if isinstance(rel, str) and rel and not os.path.isabs(rel):
+                resolved = paths(rel)
+                if paths.contains(resolved):
+                    out.append(resolved)  # missing files are skipped by prefetch
+    return out
+
+
+def validate_manifest(path: str | Path, check_sidecar: bool = True, checks: FileChecks | None = None) -> list[Problem]:
+    """Every problem in the manifest. `checks` carries the file-check cache (a run passes the one
+    in its cache folder); without it each file is decoded and hashed once in this call."""
     path = Path(path)
     if not path.is_file():
         return [Problem(0, None, f"manifest not found: {path}")]
     data = path.read_bytes()
-    root = path.parent
+    paths = PathResolver(path.parent)
     problems: list[Problem] = []
     seen: dict[str, int] = {}
     rows = 0
@@ -101,7 +165,9 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Prob
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [Problem(0, None, f"not UTF-8 ({exc})")]
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    checks = checks if checks is not None else FileChecks()
+    checks.prefetch(_listed_audio(paths, text))
+    for lineno, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         rows += 1
@@ -110,10 +176,17 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Prob
         except json.JSONDecodeError as exc:
             problems.append(Problem(lineno, None, f"unparsable JSON ({exc.msg} at column {exc.colno})"))
             continue
+        except RecursionError:
+            problems.append(Problem(lineno, None, "JSON nested too deeply"))
+            continue
         if not isinstance(obj, dict):
             problems.append(Problem(lineno, None, "line is not a JSON object"))
             continue
         item_id = obj.get("id") if isinstance(obj.get("id"), str) else None
+        typed = _type_problems(obj)
+        if typed:
+            problems += [Problem(lineno, item_id, msg) for msg in typed]
+            continue
         try:
             item = Item.from_json(obj)
         except (ValueError, TypeError) as exc:
@@ -124,7 +197,7 @@ def validate_manifest(path: str | Path, check_sidecar: bool = True) -> list[Prob
                 problems.append(Problem(lineno, item_id, f"duplicate id (first on line {seen[item_id]})"))
             else:
                 seen[item_id] = lineno
-        problems += [Problem(lineno, item_id, msg) for msg in _item_problems(root, item)]
+        problems += [Problem(lineno, item_id, msg) for msg in _item_problems(paths, item, checks)]
     if rows == 0:
         problems.append(Problem(0, None, "manifest has no items"))
     if check_sidecar:

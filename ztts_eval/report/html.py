@@ -20,6 +20,8 @@ from ztts_eval.report.context import SuiteResults, load_suite
 from ztts_eval.report.drilldown import STATIC, drilldown_section
 from ztts_eval.report.leaderboard import legend
 from ztts_eval.report.listening import listening_section
+from ztts_eval.report.published import PROFILES_WITH_PUBLISHED
+from ztts_eval.report.speed import speed_section
 from ztts_eval.report.table import Line, build_lines
 
 Section = Callable[[SuiteResults, AudioLinks], str]
@@ -47,7 +49,7 @@ def _table_html(labels: list[str], lines: list[Line], colors: dict[str, str]) ->
 
 
 def leaderboard_section(ctx: SuiteResults, _links: AudioLinks) -> str:
-    labels, lines = build_lines(ctx.summaries, ctx.suite, with_published=ctx.profile == "ztts1")
+    labels, lines = build_lines(ctx.summaries, ctx.suite, with_published=ctx.profile in PROFILES_WITH_PUBLISHED)
     text = legend(lines).replace("**best**", "best (bold)").replace("<u>second</u>", "second (underlined)")
     published = any(ln.source == "published" for ln in lines)
     return (
@@ -72,8 +74,13 @@ def figures_section(ctx: SuiteResults, _links: AudioLinks) -> str:
     return "".join(parts)
 
 
-# Page order. Another section is one more builder here (e.g. a speed section after the plots).
-SECTIONS: list[Section] = [leaderboard_section, figures_section, listening_section, drilldown_section]
+def speed_results_section(ctx: SuiteResults, _links: AudioLinks) -> str:
+    """`ztts-eval speed` results of the suite, if any (table, latency plots, worst chunk timeline)."""
+    return speed_section(ctx.results_dir, ctx.suite, ctx.profile)
+
+
+# Page order. Another section is one more builder here.
+SECTIONS: list[Section] = [leaderboard_section, figures_section, speed_results_section, listening_section, drilldown_section]
 
 
 def render_page(ctx: SuiteResults, links: AudioLinks) -> str:

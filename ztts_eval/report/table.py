@@ -34,6 +34,7 @@ class Line:
     label: str  # what the Metric column shows
     higher_is_better: bool | None = None
     cells: dict[str, Cell] = field(default_factory=dict)
+    citation: str = ""  # published lines: where the numbers come from
 
 
 def _fmt(value: float | None) -> str:
@@ -111,8 +112,9 @@ def published_lines(p: PublishedSystem, columns: list[str], labels: list[str]) -
     for column in columns:
         if not any((column, l) in p.values for l in labels):
             continue
-        star = column == "sim" and p.no_zero_shot_cloning
-        line = Line(p.name, p.group, "published", column, f"{column} (published)", column != "wer")
+        star = column.startswith("sim") and p.no_zero_shot_cloning
+        line = Line(p.name, p.group, "published", column, f"{column} (published)", not column.startswith("wer"))
+        line.citation = p.citation
         for l in labels:
             v = p.values.get((column, l), "absent")
             line.cells[l] = Cell("") if v == "absent" else Cell("–") if v is None else Cell(_fmt(v) + ("*" if star else ""), v)

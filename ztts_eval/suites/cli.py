@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction, metric_param: Callable[[str], tu
     m = sub.add_parser("manifests", help="build the ZTTS1 suites from public datasets, or import Seed-TTS/CV3 sets")
     msub = m.add_subparsers(dest="manifests_command", required=True)
     b = msub.add_parser("build", help="build ztts1-clean (FLEURS-R) or ztts1-itw (VoxBlink2)")
-    b.add_argument("suite", choices=sorted(RECIPES))
+    b.add_argument("suite", choices=sorted(RECIPES), help="which ZTTS1 suite to build")
     b.add_argument("--out", type=Path, required=True, help="output folder (manifest, audio, lock, report)")
     b.add_argument("--recipe", type=Path, help="recipe JSON (default: manifests/<suite>.json)")
     b.add_argument("--source", help="ztts1-clean: local FLEURS-R folder, or hf://google/fleurs-r@<commit>")
@@ -30,9 +30,9 @@ def add_parser(sub: argparse._SubParsersAction, metric_param: Callable[[str], tu
     b.add_argument("--quality", default="utmos22", help="ztts1-itw: MOS metric that bins prompts (default utmos22)")
     b.add_argument("--metric-param", type=metric_param, action="append", default=[], help="METRIC.KEY=VALUE for --quality")
     i = msub.add_parser("import", help="import a Seed-TTS-Eval (meta.lst) or CV3-Eval (Kaldi-style) test set")
-    i.add_argument("layout", choices=("seedtts", "cv3"))
-    i.add_argument("source", type=Path)
-    i.add_argument("--out", type=Path, required=True)
+    i.add_argument("layout", choices=("seedtts", "cv3"), help="the release's layout: seedtts (meta.lst) or cv3 (wav.scp/text)")
+    i.add_argument("source", type=Path, help="folder of the downloaded release")
+    i.add_argument("--out", type=Path, required=True, help="output folder (manifest, audio, lock, report)")
     i.add_argument("--suite", help="suite name written into the manifest (default seedtts-eval / cv3-eval)")
 
 

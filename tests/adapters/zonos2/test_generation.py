@@ -214,7 +214,11 @@ class ScriptedModel:
         forced = self.scripts[s].get("force", {}).get((k, c))
         return forced if forced is not None else (7 * k + 3 * c + s) % 1024
 
-    def __call__(self, tokens, cache, seq_lens=None, speaker=None, speaker_pos=None):
+    def __call__(self, tokens, cache, seq_lens=None, speaker=None, speaker_pos=None, logits_at=None):
+        out = self._logits(tokens, cache, seq_lens, speaker, speaker_pos)
+        return out if logits_at is None else out[torch.arange(out.shape[0]), logits_at].unsqueeze(1)
+
+    def _logits(self, tokens, cache, seq_lens, speaker, speaker_pos):
         b_n, t_n, _ = tokens.shape
         assert int(seq_lens.max()) + t_n <= cache.max_len
         self.calls.append({"T": t_n, "speaker": speaker, "speaker_pos": speaker_pos, "tokens": tokens.clone()})
@@ -267,7 +271,11 @@ def test_eos_countdown_trim_clamp_and_runaway() -> None:
     assert all(r0.codes[c, i] == model.target(0, i + c, c) for c in range(9) for i in range(20))
     assert (r1.eos_reached, r1.eos_frame, r1.frames, r1.codes.shape) == (True, 10, 25, (9, 10))
     assert r1.codes[2, 2] == 1023 and r1.codes.max() <= 1023  # a stray pad id becomes a code
-    assert (r2.eos_reached, r2.eos_frame, r2.frames, r2.codes.shape) == (False, None, 40, (9, 32))
+    # A runaway keeps all G = 40 frames, as the official offline path does (python/zonos2/tts/llm.py
+    # and tokenizer/vocoder.py at 8fee419: shear_up keeps G rows, pads the tail, decode clamps to 1023).
+    assert (r2.eos_reached, r2.eos_frame, r2.frames, r2.codes.shape) == (False, None, 40, (9, 40))
+    assert all(r2.codes[c, i] == model.target(2, i + c, c) for c in range(9) for i in range(40 - c))
+    assert all((r2.codes[c, 40 - c :] == 1023).all() for c in range(1, 9))  # codebook c's last c rows: pad tail
     assert (r3.eos_reached, r3.eos_frame, r3.frames, r3.codes.shape) == (True, 0, 10, (9, 0))
     assert model.calls[0]["T"] == 30 and model.calls[0]["speaker"] is None
     assert len(model.calls) == 1 + 39  # the batch runs until its longest sequence is done
@@ -446,3 +454,22 @@ def test_server_client_retries_a_500_then_succeeds_and_checks_headers(tmp_path) 
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     with pytest.raises(AdapterError, match="no ZONOS2 server"):
         _client(dead, max_attempts=1).load()
+
+
+def test_adapter_streams_the_same_audio_in_timed_chunks(tmp_path) -> None:
+    def fresh() -> Zonos2Adapter:  # EndsAtStep numbers the prompts it meets: one model per run
+        adapter = Zonos2Adapter(max_frames=200)
+        adapter.use_components(EndsAtStep({}), FakeCodec(), FakeSpeaker())
+        return adapter
+
+    adapter = fresh()
+    req = SynthesisRequest("1", "a sentence of some length, to stream", "en", None, seed=4)
+    chunks = list(adapter.synthesize_stream(req))
+    (whole,) = fresh().synthesize([req])
+    assert adapter.streams and len(chunks) >= 3 and all(c.sample_rate == 44100 for c in chunks)
+    assert np.array_equal(np.concatenate([c.samples for c in chunks]), whole.waveform)  # 41 frames, EOS-trimmed
+    assert len(whole.waveform) == whole.diagnostics.extra["eos_frame"] * 512
+    times = [c.t for c in chunks]
+    assert times == sorted(times) and times[0] > 0
+    with pytest.raises(RuntimeError, match="empty text"):
+        list(adapter.synthesize_stream(SynthesisRequest("2", "", "en", None)))

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from model_adapters.zonos2.config import Zonos2Config
-from model_adapters.zonos2.layers import DenseFFN, apply_rope, rope_cos_sin
+from model_adapters.zonos2.layers import DenseFFN, apply_rope, rope_freqs
 from model_adapters.zonos2.model import Zonos2Model, init_random_weights
 from model_adapters.zonos2.moe import Experts, MoEFFN
 from model_adapters.zonos2.weights import (
@@ -126,6 +126,12 @@ def test_from_pretrained_tiny_checkpoint(tiny_checkpoint):
     logits = model(tokens)
     assert logits.shape == (2, 5, 9, 1026) and logits.dtype == torch.float32
     assert torch.isfinite(logits).all() and logits.abs().max() < 15
+    plain = ref(tokens).detach()  # ref's q/k/v/gate projections are still three GEMMs
+    torch.testing.assert_close(logits, plain, rtol=0, atol=1e-5)
+    before = {k: v.clone() for k, v in ref.state_dict().items()}
+    ref.prepare()  # one fused GEMM; same parameters, same keys, now views of one matrix
+    assert ref.layers[0].attention.wq.weight.data_ptr() == ref.layers[0].attention._fused.data_ptr()
+    assert all(torch.equal(before[k], v) for k, v in ref.state_dict().items()) and before.keys() == ref.state_dict().keys()
     torch.testing.assert_close(logits, ref(tokens).detach(), rtol=0, atol=0)
     bf16 = Zonos2Model.from_pretrained(str(directory), dtype=torch.bfloat16)
     assert bf16.multi_output.weight.dtype == torch.bfloat16
@@ -164,8 +170,8 @@ def test_locate_weights_errors(tmp_path, monkeypatch):
 
 def test_interleaved_rope_hand_example():
     x = torch.tensor([1.0, 0.0, 0.0, 1.0]).view(1, 1, 1, 4)
-    cos, sin = rope_cos_sin(torch.tensor([[1]]), head_dim=4, theta=10000.0)
-    got = apply_rope(x, cos, sin).flatten().tolist()
+    freqs = rope_freqs(torch.tensor([[1]]), head_dim=4, theta=10000.0).unsqueeze(2)
+    got = apply_rope(x, freqs).flatten().tolist()
     # pairs (0,1) and (2,3) rotate by 1 rad and 10000^(-2/4) = 0.01 rad
     want = [math.cos(1.0), math.sin(1.0), -math.sin(0.01), math.cos(0.01)]
     assert got == pytest.approx(want, abs=1e-6)

@@ -18,7 +18,7 @@ pytest.importorskip("safetensors")
 from model_adapters.zonos2 import speaker as spk
 from model_adapters.zonos2 import textnorm
 from tests.fakes.cli import DEMO
-from tests.fakes.zonos2_standins import FULL, spec_shapes, tiny_dac, tiny_ecapa
+from tests.fakes.zonos2_standins import FULL, TINY, spec_shapes, tiny_dac, tiny_ecapa
 from ztts_eval.audio import load_audio, resample
 from ztts_eval.hub import WeightsMissingError
 
@@ -99,6 +99,20 @@ def test_tiny_encoder_embeds_real_clips(tmp_path):
     assert fp["weights"] and fp["config"]["enc_dim"] == 32 and fp["frontend"]["mel"] == "slaney/slaney"
     with pytest.raises(ValueError, match="too short"):
         enc.embed(np.zeros(1000, np.float32), 24000)
+
+
+@pytest.mark.parametrize("clip", ["libri2412_0000.flac", "lj002_0020.flac", "cv_651325.flac"])  # 16, 22.05, 48 kHz
+def test_front_end_resamples_as_torchaudio(tmp_path, clip):
+    """The official front end resamples with torchaudio; ours must give the same log-mel input,
+    checked against torchaudio 2.11's own resample (reference wheel) on real prompts."""
+    from tests.fakes.reference_wheels import reference_torchaudio
+
+    a = load_audio(AUDIO / clip)
+    enc = spk.SpeakerEncoder(TINY)
+    with reference_torchaudio(tmp_path / "ta") as ta:
+        x24 = ta.functional.resample(torch.from_numpy(spk.quantize_s16(a.samples)), a.sample_rate, 24000)
+    assert torch.equal(enc.features(a.samples, a.sample_rate), spk.log_mel(x24.numpy()))
+    assert enc.fingerprint()["resampler"]["matches"] == "torchaudio 2.11 functional.resample"
 
 
 def test_load_errors_name_every_bad_tensor(tmp_path):

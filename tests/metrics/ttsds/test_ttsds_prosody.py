@@ -128,4 +128,39 @@ def test_missing_allosaurus_model_is_one_line(tmp_path, models):
         check=False,
     )
     lines = [l for l in proc.stderr.splitlines() if l.strip() and "pkg_resources" not in l and "import " not in l]
-    assert proc.returncode == 2 and len(lines) == 1 and "allosaurus_model=" in lines[0]
+    # one missing piece: the header line, then that piece with its fix
+    assert proc.returncode == 2 and "1 missing piece(s)" in lines[0]
+    assert len(lines) == 2 and "allosaurus_model=" in lines[1]
+
+
+def test_frames_are_stored_at_full_precision_from_librosa_style_input(tmp_path, models):
+    """HuBERT and MPM frames go to the cache as float32, bit-equal to what the models returned for
+    the input TTSDS2 builds: librosa.load(sr=22050), then librosa.resample to 16 kHz for HuBERT."""
+    import librosa
+
+    from ztts_eval.hashing import sha256_file
+    from ztts_eval.metrics.base import ScoreInput
+    from ztts_eval.metrics.ttsds.audio import load_ttsds
+    from ztts_eval.metrics.ttsds.ttsds_prosody import HUBERT_LAYER, TtsdsProsody
+    from ztts_eval.store import Store
+
+    hubert, mpm, _ = models
+    metric = TtsdsProsody(features="hubert_sr,mpm", hubert=str(hubert), mpm=str(mpm))
+    metric.preflight()
+    metric.setup()
+    store = Store(tmp_path / "store")
+    metric.bind_store(store)
+    path = DEMO / "audio" / "lj002_0020.flac"
+    inp = ScoreInput("k", "k", 0, "en", "en", "t", path, sha256_file(path), None, None)
+    (feat,) = metric.features([inp])
+    frames, rep = store.get_array(feat["hubert"]), store.get_array(feat["mpm"])
+    assert frames.dtype == rep.dtype == np.float32
+    x = load_ttsds(path)
+    raw = librosa.load(path, sr=22050)[0]
+    np.testing.assert_array_equal(x[: raw.size], raw / (np.abs(raw).max() + 1e-6))
+    direct = metric.ssl.layers(librosa.resample(x, orig_sr=22050, target_sr=16000), (HUBERT_LAYER,), normalize=True)
+    np.testing.assert_array_equal(frames, direct[HUBERT_LAYER])
+    assert np.abs(frames - frames.astype(np.float16)).max() > 0  # float16 storage would have lost this
+    fp = metric.fingerprint()
+    assert fp["frames_dtype"] == "float32" and fp["loader"].startswith("librosa.load(sr=22050)")
+    assert fp["params"]["subsample"] == "average"

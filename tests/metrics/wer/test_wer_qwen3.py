@@ -129,7 +129,11 @@ def test_without_weights_the_run_stops_before_any_work(tmp_path):
     )
     assert proc.returncode == 2
     lines = [l for l in proc.stderr.splitlines() if l.strip()]
-    assert len(lines) == 1 and "Qwen/Qwen3-ASR-1.7B" in lines[0] and "wer.model" in lines[0]
+    # every missing piece at once (one line each, after one header line), the ASR among them with its fix
+    assert "missing piece(s), nothing was run" in lines[0] and not (tmp_path / "demo").exists()
+    wer = [l for l in lines[1:] if l.strip().startswith("metric wer:")]
+    assert len(wer) == 1 and "Qwen/Qwen3-ASR-1.7B" in wer[0] and "wer.model" in wer[0]
+    assert not any("Traceback" in l for l in lines)
     assert not (tmp_path / "demo").exists()
 
 

@@ -75,3 +75,6 @@ class HubModelMetric(SampleMetric):
         code, weights = self.locate()
         model = self.build(import_class(code, *self.module_attr), load_weights(weights))
         self._model = model.eval().to(self.device())
+
+    def teardown(self) -> None:
+        self.release("_model")

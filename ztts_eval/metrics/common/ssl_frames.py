@@ -56,6 +56,13 @@ class SSLFrames:
 
             self._model = AutoModel.from_pretrained(str(self.resolve()), local_files_only=True).eval().to(self.device)
 
+    def unload(self) -> None:
+        """Drop the model (the metric's teardown); the next `layers()` loads it again."""
+        from ztts_eval.metrics.base import free_memory
+
+        self._model = None
+        free_memory()
+
     def layers(self, samples16k: np.ndarray, layers: tuple[int, ...], normalize: bool = False) -> dict[int, np.ndarray]:
         """{layer: [frames, dim] float32} for one clip. `normalize`: zero mean, unit variance per clip
         (the wav2vec2 feature extractor's do_normalize; TTSDS2's speaking rate uses it, DS-WED not)."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from ztts_eval.hashing import sha256_file, sha256_json
 from ztts_eval.hub import hf_offline
+from ztts_eval.setup.models_dir import find_file, find_torch_hub
 
 
 class HubSetupError(RuntimeError):
@@ -56,6 +57,9 @@ def code_dir(repo: HubRepo, hub_dir: str | None, trust_repo: Any, *, what: str, 
         if not (path / "hubconf.py").is_file():
             raise HubSetupError(f"{what}: {path} is not a torch.hub repository (no hubconf.py); check {param}.hub_dir")
         return path.resolve()
+    found = find_torch_hub(repo.owner_repo, repo.ref)  # the offline models folder (ZTTS_EVAL_MODELS)
+    if found is not None:
+        return found.resolve()
     cached = repo.cache_dir()
     if cached.is_dir():
         return cached
@@ -86,6 +90,9 @@ def weights_file(url: str, local: str | None, *, what: str, param: str) -> Path:
         if not path.is_file():
             raise HubSetupError(f"{what}: weights file {path} does not exist (check {param}.weights)")
         return path.resolve()
+    found = find_file(url)  # the offline models folder (ZTTS_EVAL_MODELS)
+    if found is not None:
+        return found.resolve()
     import torch
 
     cached = Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]

@@ -4,8 +4,8 @@ code import, used only when the real torchaudio cannot be imported.
 PyPI's torchaudio wheels are CUDA builds that fail to import beside CPU torch, and both hub
 codebases import it at module level. ReDimNet needs `transforms.MelSpectrogram` (power spectrogram
 of a centred, reflect-padded STFT, then an HTK triangular mel filterbank with norm=None); SpeechMOS
-needs `functional.resample`, which it calls with sr == 16000 (we always resample with soxr first),
-an identity. The module layout keeps torchaudio's buffer names (`spectrogram.window`,
+needs `functional.resample`, which it calls with sr == 16000 (we resample first), an identity; the
+stand-in's is our bit-identical port (sinc_resample.py), so any other call also matches torchaudio. The module layout keeps torchaudio's buffer names (`spectrogram.window`,
 `mel_scale.fb`) so checkpoints that saved them load strictly, and the checkpoint's own filterbank
 is what runs. `install()` records which front end is active; metrics put it in their fingerprint.
 """
@@ -138,10 +138,14 @@ def _make_module():
         def forward(self, x):
             return self.mel_scale(self.spectrogram(x))
 
-    def resample(waveform, orig_freq: int, new_freq: int, **_):
-        if int(orig_freq) == int(new_freq):
-            return waveform
-        raise NotImplementedError("resample audio with soxr before calling the model (ztts-eval does)")
+    def resample(
+        waveform, orig_freq, new_freq, lowpass_filter_width=6, rolloff=0.99, resampling_method="sinc_interp_hann", beta=None
+    ):
+        from ztts_eval.metrics.common.sinc_resample import sinc_resample
+
+        if resampling_method != "sinc_interp_hann":
+            raise NotImplementedError("ztts-eval's torchaudio stand-in supports resampling_method='sinc_interp_hann'")
+        return sinc_resample(waveform, orig_freq, new_freq, lowpass_filter_width, rolloff)
 
     def module(name: str, package: bool = False) -> types.ModuleType:
         # a real spec: importlib.util.find_spec (used by transformers' availability probes) needs one

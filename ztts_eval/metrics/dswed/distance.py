@@ -11,11 +11,25 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from itertools import combinations
 
+from ztts_eval.metrics.common.edit_ops import weighted_distance
+
 
 def weighted_levenshtein(
     a: Sequence[Hashable], b: Sequence[Hashable], ins: float = 1.0, dele: float = 1.0, sub: float = 1.0
 ) -> float:
-    """Minimum total cost turning `a` into `b` with insertions, deletions and substitutions."""
+    """Minimum total cost turning `a` into `b` with insertions, deletions and substitutions.
+
+    rapidfuzz's C implementation whenever the weights have an exact integer form (the paper's
+    (1, 1, 1), any integers, halves …); the reference loop below only for other weights.
+    """
+    fast = weighted_distance(a, b, ins, dele, sub)
+    return fast if fast is not None else reference_weighted_levenshtein(a, b, ins, dele, sub)
+
+
+def reference_weighted_levenshtein(
+    a: Sequence[Hashable], b: Sequence[Hashable], ins: float = 1.0, dele: float = 1.0, sub: float = 1.0
+) -> float:
+    """Wagner–Fischer in Python: the definition, kept for weights without an exact integer form."""
     prev = [j * ins for j in range(len(b) + 1)]
     for i in range(1, len(a) + 1):
         cur = [i * dele]

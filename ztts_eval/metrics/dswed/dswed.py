@@ -117,6 +117,9 @@ class DsWed(CorpusMetric):
     def versions(self) -> dict[str, str]:
         return package_versions("torch", "transformers", "silero-vad")
 
+    def teardown(self) -> None:
+        self.ssl.unload()
+
     def _frames(self, inp: ScoreInput) -> np.ndarray:
         x = trim(load_audio(inp.audio_path, SAMPLE_RATE).samples)
         return self.ssl.layers(x, (self.params["layer"],))[self.params["layer"]]

@@ -38,9 +38,26 @@ class Dnsmos(SampleMetric):
         return {"speechmos": version("speechmos"), "onnxruntime": version("onnxruntime")}
 
     def setup(self) -> None:
-        from speechmos import dnsmos
+        import importlib
+        import sys
+        from importlib.machinery import PathFinder
 
-        self._dnsmos = dnsmos
+        # UTMOS22's hub code is also a package named `speechmos` (tarepan/SpeechMOS); once a run has
+        # loaded it, that copy shadows the installed DNSMOS package: drop it, as import_class does
+        installed = PathFinder.find_spec("speechmos")  # searches sys.path, not sys.modules
+        loaded = sys.modules.get("speechmos")
+        if loaded is not None and installed is not None and getattr(loaded, "__file__", None) != installed.origin:
+            for name in [m for m in sys.modules if m == "speechmos" or m.startswith("speechmos.")]:
+                del sys.modules[name]
+        self._dnsmos = importlib.import_module("speechmos.dnsmos")
+
+    def teardown(self) -> None:
+        # speechmos keeps its two ONNX sessions in a module global; dropping it frees them (the
+        # next run() rebuilds them, as on first use)
+        module = getattr(self, "_dnsmos", None)
+        if module is not None:
+            module.dnsmos = None
+        self.release("_dnsmos")
 
     def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
         rows = []

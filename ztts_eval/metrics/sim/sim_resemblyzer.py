@@ -45,6 +45,9 @@ class ResemblyzerSim(PairSimilarity):
         self._encoder = VoiceEncoder("cpu", verbose=False)
         self._cache: dict[str, np.ndarray] = {}
 
+    def teardown(self) -> None:
+        self.release("_encoder", "_cache")
+
     def embed(self, path, sha: str) -> np.ndarray:
         if sha not in self._cache:
             from resemblyzer import preprocess_wav

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 REQUIRED_FILES = ("pm_config.json", "am_config.json", "lm_config.json", "model.pt", "phone.txt", "inventory/index.json")
+MODEL_URL = "https://github.com/xinjli/allosaurus/releases/download/v1.0/latest.tar.gz"  # extracts to latest/
 DOWNLOAD_HINT = (
-    "download https://github.com/xinjli/allosaurus/releases/download/v1.0/latest.tar.gz where GitHub is "
+    f"download {MODEL_URL} where GitHub is "
     "reachable, extract it and pass --metric-param ttsds_prosody.allosaurus_model=/path/to/the/model/folder"
 )
 
@@ -28,8 +29,12 @@ class AllosaurusSetupError(RuntimeError):
 
 
 def locate_model(model_dir: str | None) -> Path:
+    from ztts_eval.setup.models_dir import find_archive
+
     if model_dir:
         path = Path(model_dir).expanduser()
+    elif find_archive("allosaurus") is not None:  # the offline models folder (ZTTS_EVAL_MODELS)
+        path = find_archive("allosaurus") / "latest"
     else:
         try:
             import allosaurus

@@ -12,7 +12,7 @@ from typing import Any
 from ztts_eval.metrics.base import Column, CorpusMetric, MetricInfo, ScoreInput
 from ztts_eval.metrics.common.f0 import PITCH_SR
 from ztts_eval.metrics.ttsds.distances import wasserstein_1d
-from ztts_eval.metrics.ttsds.f0_pyworld import mean_f0_of
+from ztts_eval.metrics.ttsds.f0_pyworld import mean_f0s
 
 
 class PyworldF0Distance(CorpusMetric):
@@ -33,8 +33,13 @@ class PyworldF0Distance(CorpusMetric):
     def versions(self) -> dict[str, str]:
         return {"pyworld": version("pyworld")}
 
+    _store = None
+
+    def bind_store(self, store) -> None:
+        self._store = store
+
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
-        return [mean_f0_of(inp.audio_path) for inp in inputs]
+        return mean_f0s(inputs, self._store)
 
     def compute(
         self,

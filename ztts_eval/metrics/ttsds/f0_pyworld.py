@@ -5,13 +5,13 @@ from __future__ import annotations
 from importlib.metadata import version
 from typing import Any
 
-from ztts_eval.audio import load_audio
 from ztts_eval.metrics.base import OK, Column, MetricInfo, SampleMetric, ScoreInput, error_row
-from ztts_eval.metrics.common.f0 import PITCH_SR, f0_track, mean_voiced_f0
+from ztts_eval.metrics.common.f0 import PITCH_SR, f0_tracks, mean_voiced_f0
 
 
-def mean_f0_of(path) -> float | None:
-    return mean_voiced_f0(f0_track(load_audio(path, PITCH_SR).samples))
+def mean_f0s(inputs: list[ScoreInput], store=None) -> list[float | None]:
+    """Mean voiced F0 of each input from the shared F0 tracks (f0_dist_pyworld reads the same)."""
+    return [mean_voiced_f0(track) for track in f0_tracks(inputs, store=store)]
 
 
 class PyworldF0(SampleMetric):
@@ -32,9 +32,13 @@ class PyworldF0(SampleMetric):
     def versions(self) -> dict[str, str]:
         return {"pyworld": version("pyworld")}
 
+    _store = None
+
+    def bind_store(self, store) -> None:
+        self._store = store
+
     def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
         rows = []
-        for inp in inputs:
-            f0 = mean_f0_of(inp.audio_path)
+        for f0 in mean_f0s(inputs, self._store):
             rows.append({"status": OK, "f0_mean_pyworld": f0} if f0 is not None else error_row("no voiced frames"))
         return rows

@@ -39,6 +39,8 @@ def write_noise_sets(root: Path) -> dict[str, list[Path]]:
     (float WAV would not be: libsndfile stamps the time into its PEAK chunk)."""
     import soundfile as sf
 
+    from ztts_eval.store import unique_temp
+
     out: dict[str, list[Path]] = {}
     base = Path(root) / f"noise-v{NOISE_VERSION}"
     for kind in KINDS:
@@ -47,9 +49,9 @@ def write_noise_sets(root: Path) -> dict[str, list[Path]]:
             path = base / kind / f"{i:02d}.flac"
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(".tmp.flac")
-                sf.write(tmp, noise_clip(kind, i), SAMPLE_RATE, format="FLAC", subtype="PCM_24")
-                tmp.replace(path)
+                with unique_temp(path, ".flac") as tmp:  # runs sharing a cache may write the same clip at once
+                    sf.write(tmp, noise_clip(kind, i), SAMPLE_RATE, format="FLAC", subtype="PCM_24")
+                    tmp.replace(path)
             paths.append(path)
         out[kind] = paths
     return out

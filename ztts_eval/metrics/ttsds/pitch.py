@@ -20,6 +20,18 @@ def interpolate_unvoiced(track: np.ndarray) -> np.ndarray | None:
 
 
 def ttsds_mean_f0(samples22k: np.ndarray) -> float:
-    track = f0_track(samples22k, PITCH_SR)[:MAX_FRAMES]
-    filled = interpolate_unvoiced(track)
+    return pitch_from_track(f0_track(samples22k, PITCH_SR))
+
+
+def pitch_from_track(track: np.ndarray) -> float:
+    """The feature from a whole clip's F0 track (the shared, cached one: common/f0.py)."""
+    filled = interpolate_unvoiced(track[:MAX_FRAMES])
     return 0.0 if filled is None else float(filled.mean())
+
+
+def pitch_features(inputs, store=None) -> list[float]:
+    """The feature of each input, from F0 tracks of TTSDS2's audio preparation, computed once."""
+    from ztts_eval.metrics.common.f0 import f0_tracks
+    from ztts_eval.metrics.ttsds.audio import load_ttsds
+
+    return [pitch_from_track(t) for t in f0_tracks(inputs, load_ttsds, store)]

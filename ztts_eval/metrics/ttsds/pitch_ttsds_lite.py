@@ -12,16 +12,16 @@ from typing import Any
 
 from ztts_eval.languages import language_set
 from ztts_eval.metrics.base import Column, CorpusMetric, MetricInfo, ScoreInput, package_versions
-from ztts_eval.metrics.ttsds.audio import TTSDS_SR
+from ztts_eval.metrics.ttsds.audio import LOADER, TTSDS_SR
 from ztts_eval.metrics.ttsds.noise_sets import NOISE_VERSION, noise_set_inputs
-from ztts_eval.metrics.ttsds.parallel import pitch_many
+from ztts_eval.metrics.ttsds.pitch import pitch_features
 from ztts_eval.metrics.ttsds.score import score_sets
 
 
 class PitchTtsdsLite(CorpusMetric):
     info = MetricInfo(
         name="pitch_ttsds_lite",
-        version="1",
+        version="2",
         kind="corpus",
         columns=(Column("pitch_ttsds_lite", True, unit="score"),),
         inputs=("audio", "reference_set"),
@@ -38,7 +38,7 @@ class PitchTtsdsLite(CorpusMetric):
         self.info = dataclasses.replace(self.info, languages=language_set(languages))
 
     def identity(self) -> dict[str, Any]:
-        return {"feature": "ttsds-pitch", "noise": NOISE_VERSION}
+        return {"feature": "ttsds-pitch", "noise": NOISE_VERSION, "loader": LOADER}
 
     def versions(self) -> dict[str, str]:
         return package_versions("pyworld", "scipy", "soxr")
@@ -46,8 +46,13 @@ class PitchTtsdsLite(CorpusMetric):
     def extra_sets(self, store) -> dict[str, list[ScoreInput]]:
         return noise_set_inputs(store.root)
 
+    _store = None
+
+    def bind_store(self, store) -> None:
+        self._store = store
+
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
-        return [{"pitch": p} for p in pitch_many([inp.audio_path for inp in inputs])]
+        return [{"pitch": p} for p in pitch_features(inputs, self._store)]
 
     def compute(
         self, system: list[Any], reference: list[Any], inputs: list[ScoreInput], noise: dict[str, list[Any]] | None = None

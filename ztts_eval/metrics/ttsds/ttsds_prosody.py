@@ -9,8 +9,13 @@ distances are kept (the report's Fig. 7 plots the Allosaurus-rate distance to re
 
 Explicit where ttsds was implicit: reference utterances for the k-means are a seeded choice
 (default_rng(42), ≤100) from the reference set in manifest order; unequal set sizes average 10
-seeded subsamples; `features=` selects a subset. English by default, as ZTTS1 reports it;
-`languages=all` uses mHuBERT-147 by default for HuBERT (`hubert=` overrides).
+seeded subsamples (`subsample=upstream` reproduces ttsds' single reused draw instead);
+`features=` selects a subset. English by default, as ZTTS1 reports it; `languages=all` uses
+mHuBERT-147 by default for HuBERT (`hubert=` overrides).
+
+Loading and storage follow the reference exactly: `librosa.load(sr=22050)` (audio.py), the HuBERT
+input resampled 22.05 → 16 kHz as `librosa.resample` does, and HuBERT / MPM frames cached as
+float32 (float16 moved speaking rates by up to 1.7 units/s through the k-means assignment).
 """
 
 from __future__ import annotations
@@ -20,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from ztts_eval.audio import resample
 from ztts_eval.hashing import sha256_json
 from ztts_eval.hub import WeightsMissingError, resolve_hf_model, weights_fingerprint
 from ztts_eval.languages import language_set
@@ -28,20 +32,21 @@ from ztts_eval.metrics.base import Column, CorpusMetric, MetricInfo, MetricSetup
 from ztts_eval.metrics.common.kmeans_units import assign, collapse_runs, fit_centres
 from ztts_eval.metrics.common.ssl_frames import SSLFrames
 from ztts_eval.metrics.ttsds.allosaurus_rate import AllosaurusSetupError, PhoneRate, locate_model
-from ztts_eval.metrics.ttsds.audio import TTSDS_SR, duration, load_ttsds
+from ztts_eval.metrics.ttsds.audio import LOADER, TTSDS_SR, duration, librosa_resample, load_ttsds
 from ztts_eval.metrics.ttsds.noise_sets import NOISE_VERSION, noise_set_inputs
-from ztts_eval.metrics.ttsds.parallel import pitch_many
-from ztts_eval.metrics.ttsds.score import factor, score_sets
+from ztts_eval.metrics.ttsds.pitch import pitch_features
+from ztts_eval.metrics.ttsds.score import SUBSAMPLE, factor, score_sets
 
 FEATURES = ("pitch", "hubert_sr", "allosaurus_sr", "mpm")
 KIND = {"pitch": "1d", "hubert_sr": "1d", "allosaurus_sr": "1d", "mpm": "nd"}
 HUBERT_LAYER, KMEANS_K, KMEANS_SEED, MAX_FIT = 7, 100, 42, 100
+FRAMES_DTYPE = np.float32  # cached HuBERT/MPM frames: full precision, as the reference keeps them
 
 
 class TtsdsProsody(CorpusMetric):
     info = MetricInfo(
         name="ttsds_prosody",
-        version="1",
+        version="2",
         kind="corpus",
         columns=(Column("ttsds_prosody", True, unit="score"), *(Column(f"ttsds_{f}", True, unit="score") for f in FEATURES)),
         inputs=("audio", "reference_set"),
@@ -63,14 +68,19 @@ class TtsdsProsody(CorpusMetric):
         mpm: str = "cdminix/masked_prosody_model",
         allosaurus_model: str | None = None,
         mpm_id_offset: int = 0,
+        subsample: str = "average",
         device: str = "cpu",
     ) -> None:
         chosen = tuple(f for f in features.split(",") if f)
         unknown = set(chosen) - set(FEATURES)
         if unknown or not chosen:
             raise ValueError(f"ttsds_prosody.features: choose from {', '.join(FEATURES)}; got {features!r}")
+        if subsample not in SUBSAMPLE:
+            raise ValueError(f"ttsds_prosody.subsample: choose from {', '.join(SUBSAMPLE)}; got {subsample!r}")
         multilingual = languages == "all"
-        super().__init__(features=list(chosen), languages=languages, mpm_id_offset=int(mpm_id_offset), device=device)
+        super().__init__(
+            features=list(chosen), languages=languages, mpm_id_offset=int(mpm_id_offset), subsample=subsample, device=device
+        )
         self.info = dataclasses.replace(self.info, languages=language_set(languages))
         self.ssl = SSLFrames(hubert or ("mhubert" if multilingual else "hubert"), device=device, param="ttsds_prosody")
         self._mpm_ref, self._allo_ref = mpm, allosaurus_model
@@ -103,6 +113,9 @@ class TtsdsProsody(CorpusMetric):
             "mpm": weights_fingerprint(self.resolved(self._mpm_dir)) if "mpm" in f else None,
             "allosaurus": weights_fingerprint(self.resolved(self._allo_dir)) if "allosaurus_sr" in f else None,
             "noise": NOISE_VERSION,
+            "loader": LOADER,
+            "hubert_resampler": "librosa.resample(22050 → 16000) equivalent: soxr HQ, fix_length ceil",
+            "frames_dtype": np.dtype(FRAMES_DTYPE).name,
         }
 
     def versions(self) -> dict[str, str]:
@@ -123,9 +136,13 @@ class TtsdsProsody(CorpusMetric):
         if "allosaurus_sr" in f and self._phones is None:
             self._phones = PhoneRate(self._allo_dir)
 
+    def teardown(self) -> None:
+        self.ssl.unload()
+        self.release("_mpm", "_phones")
+
     # -- features (per audio file, cached) -------------------------------------------------------
     def features(self, inputs: list[ScoreInput]) -> list[Any]:
-        pitches = pitch_many([inp.audio_path for inp in inputs]) if "pitch" in self.params["features"] else None
+        pitches = pitch_features(inputs, self._store) if "pitch" in self.params["features"] else None
         return [self._one(inp, None if pitches is None else pitches[i]) for i, inp in enumerate(inputs)]
 
     def _one(self, inp: ScoreInput, pitch: float | None) -> dict[str, Any]:
@@ -137,10 +154,9 @@ class TtsdsProsody(CorpusMetric):
         if pitch is not None:
             out["pitch"] = pitch
         if "hubert_sr" in f:
-            frames = self.ssl.layers(resample(x, TTSDS_SR, 16000), (HUBERT_LAYER,), normalize=True)[HUBERT_LAYER]
-            out["hubert"] = self._store.put_array(
-                sha256_json(["hubert", inp.audio_sha256, self.ssl.fingerprint()]), frames.astype(np.float16)
-            )
+            frames = self.ssl.layers(librosa_resample(x, TTSDS_SR, 16000), (HUBERT_LAYER,), normalize=True)[HUBERT_LAYER]
+            key = sha256_json(["hubert", inp.audio_sha256, self.ssl.fingerprint(), LOADER, np.dtype(FRAMES_DTYPE).name])
+            out["hubert"] = self._store.put_array(key, frames.astype(FRAMES_DTYPE))
         if "allosaurus_sr" in f:
             out["allosaurus_sr"] = self._phones.phones(x, TTSDS_SR) / out["duration"]
         if "mpm" in f:
@@ -149,9 +165,8 @@ class TtsdsProsody(CorpusMetric):
             ids = torch.from_numpy(mpm_ids(x, self.params["mpm_id_offset"]))[None].to(self.params["device"])
             with torch.no_grad():
                 rep = self._mpm.representation(ids)[0].float().cpu().numpy()
-            out["mpm"] = self._store.put_array(
-                sha256_json(["mpm", inp.audio_sha256, self.params["mpm_id_offset"]]), rep.astype(np.float16)
-            )
+            key = sha256_json(["mpm", inp.audio_sha256, self.params["mpm_id_offset"], LOADER, np.dtype(FRAMES_DTYPE).name])
+            out["mpm"] = self._store.put_array(key, rep.astype(FRAMES_DTYPE))
         return out
 
     # -- reduction ---------------------------------------------------------------------------------
@@ -184,6 +199,6 @@ class TtsdsProsody(CorpusMetric):
             }
         out: dict[str, Any] = {"n_system": len(system), "n_reference": len(reference), "details": {}}
         for feat, per_set in values.items():
-            out[f"ttsds_{feat}"], out["details"][feat] = score_sets(per_set, kind=KIND[feat])
+            out[f"ttsds_{feat}"], out["details"][feat] = score_sets(per_set, kind=KIND[feat], subsample=self.params["subsample"])
         out["ttsds_prosody"] = factor([out[f"ttsds_{feat}"] for feat in values])
         return out

@@ -163,6 +163,13 @@ class Qwen3Transcriber:
             return self.dtype
         return "bfloat16" if self._device().startswith("cuda") else "float32"
 
+    def unload(self) -> None:
+        """Drop the ASR model and its (GPU) memory; `load()` brings it back."""
+        from ztts_eval.metrics.base import free_memory
+
+        self._asr = None
+        free_memory()
+
     def load(self) -> None:
         if self._asr is not None:
             return

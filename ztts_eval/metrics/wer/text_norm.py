@@ -11,10 +11,11 @@ Two variants:
   loses its optional short-vowel marks and tatweel; Turkish lowercases İ→i and I→ı. Parentheses and brackets are
   replaced by spaces *before* Whisper's English normalizer, which would otherwise delete the
   bracketed words — a TTS system speaks them.
-* ``seedtts``: Seed-TTS-Eval / CV3-Eval exactly — remove `zhon.hanzi.punctuation` and
-  `string.punctuation` except the apostrophe, replace double spaces once, lowercase English; the
-  ASR hypothesis of Chinese is converted to simplified (as their `run_wer.py` does). No number
-  normalization. Use it to compare with published Seed-TTS numbers.
+* ``seedtts``: Seed-TTS-Eval / CV3-Eval's `run_wer.py` exactly, including how it splits tokens
+  (`ztts_eval/metrics/wer/seedtts.py`): punctuation deleted except the apostrophe, pairs of
+  spaces replaced once, zh/ja/ko as characters, other languages lowercased, only the Chinese
+  hypothesis converted to simplified, no ASR-token stripping, no number normalization. Use it to
+  compare with published Seed-TTS / CV3 numbers.
 
 Bump NORMALIZER_VERSION whenever any output changes: cached transcripts are re-scored, not re-run.
 """
@@ -22,12 +23,13 @@ Bump NORMALIZER_VERSION whenever any output changes: cached transcripts are re-s
 from __future__ import annotations
 
 import re
-import string
 import unicodedata
 from functools import lru_cache
 from importlib.metadata import version
 
-NORMALIZER_VERSION = "2"
+from ztts_eval.metrics.wer import seedtts
+
+NORMALIZER_VERSION = "3"
 VARIANTS = ("ztts", "seedtts")
 
 _CONTROL = re.compile(r"<\|[^<>|]*\|>|</?asr_text>|<unk>|<s>|</s>")
@@ -83,7 +85,7 @@ def basic_multilingual(text: str, language: str = "") -> str:
 def normalize(text: str, language: str, variant: str = "ztts", side: str = "ref") -> str:
     """Normalize one side of a WER comparison. `side` matters only for the seedtts variant."""
     if variant == "seedtts":
-        return seedtts_normalize(text, language, side)
+        return seedtts.normalize(text, language, side)
     if variant != "ztts":
         raise ValueError(f"unknown normalizer variant {variant!r}; expected one of {VARIANTS}")
     text = unicodedata.normalize("NFKC", strip_asr_control(text))
@@ -95,21 +97,10 @@ def normalize(text: str, language: str, variant: str = "ztts", side: str = "ref"
 
 
 @lru_cache(maxsize=1)
-def _seedtts_punctuation() -> str:
-    from zhon.hanzi import punctuation
-
-    return "".join(c for c in punctuation + string.punctuation if c != "'")
-
-
-def seedtts_normalize(text: str, language: str, side: str = "ref") -> str:
-    text = strip_asr_control(text)
-    if language == "zh" and side == "hyp":
-        text = to_simplified(text)
-    for c in _seedtts_punctuation():
-        text = text.replace(c, "")
-    text = text.replace("  ", " ")
-    return text.lower() if language == "en" else text
+def _whisper_normalizer_version() -> str:
+    return version("whisper-normalizer")
 
 
 def normalizer_id(variant: str = "ztts") -> str:
-    return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{version('whisper-normalizer')}"
+    """Recorded in every WER row; the package metadata is read once per process, not per row."""
+    return f"ztts-norm-{NORMALIZER_VERSION}/{variant}+whisper-normalizer-{_whisper_normalizer_version()}"

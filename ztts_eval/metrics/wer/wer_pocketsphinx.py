@@ -43,6 +43,9 @@ class PocketsphinxWer(SampleMetric):
 
         self._decoder = Decoder(samprate=SAMPLE_RATE, logfn="/dev/null")
 
+    def teardown(self) -> None:
+        self.release("_decoder")
+
     def transcribe(self, samples: np.ndarray) -> str:
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         self._decoder.start_utt()

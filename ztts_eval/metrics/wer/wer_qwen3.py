@@ -105,6 +105,9 @@ class Qwen3Wer(SampleMetric):
     def bind_store(self, store: Store) -> None:
         self._store = store
 
+    def teardown(self) -> None:
+        self.transcriber.unload()
+
     def _transcript_keys(self, inputs: list[ScoreInput]) -> dict[str, str]:
         tfp = self.transcriber.fingerprint()
         return {inp.key: score_key({"transcriber": tfp}, inp.audio_sha256, {"language": inp.language}) for inp in inputs}

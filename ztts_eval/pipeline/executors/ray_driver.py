@@ -90,7 +90,7 @@ class RayExecutor(Executor):
                 f"({n_gen} generation actor(s) × {gen_gpus:g} + scorers): pass --gen-actors or --score-gpus"
             )
         includes, root = included_files(), str(Path(cache_root).resolve())
-        env = {"env_vars": thread_env()}
+        env = {"env_vars": actor_env()}
         gen_cls = ray.remote(GenerationActor).options(
             num_cpus=gen_cpus, num_gpus=gen_gpus, max_restarts=-1, max_task_retries=0, runtime_env=env
         )
@@ -258,6 +258,15 @@ def thread_env() -> dict[str, str]:
     this process may use."""
     default = str(len(os.sched_getaffinity(0)))
     return {k: os.environ.get(k, default) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+
+
+# Where models come from, passed to actors on other machines too (never API keys: runtime_env
+# travels through Ray's metadata, so vendor keys must be set in each node's own environment).
+MODEL_ENV = ("ZTTS_EVAL_MODELS", "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
+
+
+def actor_env() -> dict[str, str]:
+    return {**thread_env(), **{k: os.environ[k] for k in MODEL_ENV if k in os.environ}}
 
 
 def _cpu_shares(cpus: float, n_gen: int, n_metrics: int) -> tuple[float, float]:

@@ -1,6 +1,6 @@
 """Rebuild the demo suite from the shared real-speech clips (+ espeak-ng prompts for de/fr/zh).
 
-    python manifests/demo/build_demo.py --speech-dir ../shared/data/speech
+    python ztts_eval/data/demo/build_demo.py --speech-dir ../shared/data/speech
 
 Deterministic: the same clips and espeak-ng version give byte-identical audio and manifest.
 Real clips are stored as 16-bit FLAC at their original rate (lossless for the WAV/FLAC sources;
@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent))
+sys.path.insert(0, str(HERE.parents[2]))
 
 from ztts_eval.audio import read_audio  # noqa: E402
 from ztts_eval.hashing import sha256_file  # noqa: E402

@@ -1,0 +1,1 @@
+"""Setting up a machine for a run: typed parameters, the doctor, the offline model folder."""
