@@ -3,7 +3,7 @@
 Why: speed measures must equal a known truth, not a guess. Each test programs a schedule (wait
 `delay_s`, then send `n` samples; optionally silent), and the server sends each piece as one HTTP
 chunk at exactly that offset from the request's arrival, recording when it really wrote it. The
-wire shapes are the documented ones (shared/specs/VENDOR_APIS.md §1–4, ZONOS2.md §6):
+wire shapes are the documented ones (each vendor's public API reference; the official ZONOS2 server's api_server.py):
 
 - zonos2: POST /tts/generate with "stream": true; raw float32 mono PCM at 44.1 kHz described by
   X-Audio-Sample-Rate / X-Audio-Channels / X-Audio-Format (GET /tts/capabilities for load()).

@@ -2,7 +2,7 @@
 
 Why: the adapters must be tested on the real wire path (urllib, retries, multipart, msgpack, WAV and
 raw PCM decoding) offline and without a real key. The fake *validates* each request against the
-shapes in shared/specs/VENDOR_APIS.md; a mismatch is answered with a 400 naming the reason and is
+shapes of each vendor's public API reference; a mismatch is answered with a 400 naming the reason and is
 recorded in `problems`, so an adapter drifting from the spec fails loudly. Scripted faults (429 with
 Retry-After, 500, a stall past the client timeout, a malformed 200, a truncated WAV, a 401) drive the
 retry and per-item-error paths, and a redirect checks that the key is not replayed elsewhere. Audio

@@ -71,7 +71,7 @@ def test_a_whole_set_metric_loads_once_for_its_three_sets_and_is_released_after(
     assert results[("s", "en")]["c"] == 3.0
 
 
-def _released(metric, attr: str, tmp_path: Path) -> None:
+def check_released(metric, attr: str, tmp_path: Path) -> None:
     store = Store(tmp_path / "cache")
     try:
         seen = []
@@ -93,11 +93,11 @@ def _released(metric, attr: str, tmp_path: Path) -> None:
 
 
 def test_resemblyzer_encoder_is_freed_after_scoring(tmp_path):
-    _released(ResemblyzerSim(), "_encoder", tmp_path)
+    check_released(ResemblyzerSim(), "_encoder", tmp_path)
 
 
 def test_pocketsphinx_decoder_is_freed_after_scoring(tmp_path):
-    _released(PocketsphinxWer(), "_decoder", tmp_path)
+    check_released(PocketsphinxWer(), "_decoder", tmp_path)
 
 
 def test_dnsmos_sessions_are_freed_after_scoring(tmp_path):
