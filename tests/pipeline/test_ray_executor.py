@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.cli import REPO
+from tests.fakes.cli import REPO, run_cli
 from ztts_eval import registry
 from ztts_eval.pipeline.executors import ray_driver
 from ztts_eval.pipeline.progress import StagesProgress
@@ -67,7 +67,10 @@ def _without_latency(records: dict[str, dict]) -> dict[str, dict]:
 
 @pytest.mark.slow
 def test_demo_lite_same_rows_summary_and_cache_keys_as_local(tmp_path, ray_address):
-    local = _run(tmp_path, "local", "local", model="test-tone")
+    # the local reference runs in a fresh process, as a user's would (and as each actor is): torch
+    # models in this test process may have been run with other thread settings by earlier tests
+    run_cli("run", "--model", "test-tone", "--suite", "demo", "--results", str(tmp_path / "local"), "--no-report")
+    local = tmp_path / "local" / "demo" / "test-tone" / "lite"
     on_ray = _run(tmp_path, "ray", "ray", model="test-tone")
     assert _comparable(read_samples(on_ray / "samples.jsonl")) == _comparable(read_samples(local / "samples.jsonl"))
     assert read_summary(on_ray / "summary.json") == read_summary(local / "summary.json")
