@@ -99,3 +99,13 @@ def test_lite_pitch_metric_imports_neither_torch_nor_the_full_factor():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_run_metadata_records_numeric_thread_counts(monkeypatch):
+    """The last digits of a score depend on the threads a reduction was split over: recorded."""
+    torch = pytest.importorskip("torch")
+    from ztts_eval.pipeline.run_metadata import numeric_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    threads = numeric_threads()
+    assert threads["OMP_NUM_THREADS"] == "3" and threads["torch"] == torch.get_num_threads() and threads["cpus"] >= 1

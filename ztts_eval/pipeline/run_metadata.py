@@ -52,12 +52,28 @@ def git_revision(repo: Path) -> dict[str, str | bool | None]:
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
+def numeric_threads() -> dict[str, int | str | None]:
+    """Thread counts of the numeric libraries: a reduction split over another number of threads
+    differs in the last digits (resemblyzer on the demo moves at the 7th with 1 vs 2 torch threads).
+    torch is asked only when something already imported it: recording never imports it."""
+    import os
+
+    out: dict[str, int | str | None] = {
+        k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    }
+    torch = sys.modules.get("torch")
+    out["torch"] = torch.get_num_threads() if torch is not None else None
+    out["cpus"] = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return out
+
+
 def environment(repo: Path) -> dict:
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "machine": platform.machine(),
         "packages": package_versions(),
+        "threads": numeric_threads(),
         "git": git_revision(repo),
     }
 
