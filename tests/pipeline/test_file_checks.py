@@ -86,6 +86,11 @@ def test_a_warm_run_decodes_no_manifest_file_and_revalidate_does(tmp_path, monke
     calls = []
     real = file_checks.check_file
     monkeypatch.setattr(file_checks, "check_file", lambda p: calls.append(p) or real(p))
+    import ztts_eval.pipeline.flags as flags_module
+
+    decoded_for_flags = []  # prompt/reference flags come from the checks, never from a second decode
+    real_flags = flags_module.recording_flags
+    monkeypatch.setattr(flags_module, "recording_flags", lambda p: decoded_for_flags.append(p) or real_flags(p))
     manifest = _demo_copy(tmp_path)
     cfg = dict(model="test-tone", suite=str(manifest), results_dir=tmp_path / "results", metrics=["f0_pyworld"])
     run_evaluation(RunConfig(**cfg))
@@ -96,6 +101,17 @@ def test_a_warm_run_decodes_no_manifest_file_and_revalidate_does(tmp_path, monke
     assert calls == []
     run_evaluation(RunConfig(**cfg, revalidate=True))
     assert len(calls) == _n_files(manifest)
+    assert decoded_for_flags == []
+
+
+def test_recording_flags_are_stored_with_the_check(tmp_path):
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros(16000, dtype=np.int16), 16000, subtype="PCM_16")
+    with FileChecks(tmp_path / "cache") as checks:
+        assert checks.get(silent).flags == ("silent",)
+        checks.save()
+    with FileChecks(tmp_path / "cache") as again:
+        assert again.get(silent).flags == ("silent",) and (again.hashed, again.reused) == (0, 1)
 
 
 def test_unsaved_checks_write_nothing(tmp_path):

@@ -19,16 +19,19 @@ from pathlib import Path
 
 from ztts_eval.audio import AudioError, check_signal, read_audio
 from ztts_eval.hashing import sha256_file
+from ztts_eval.pipeline.flags import recording_flags
 
 # Bump when what a check computes changes: older cached results are then ignored.
-CHECKS_VERSION = "1"
+CHECKS_VERSION = "2"  # 2: recording flags (silent/clipped) stored with each check
 DB_NAME = "file_checks.sqlite"
+TABLE = "checks_v2"  # a new table per stored shape: an older cache file is simply not read
 
 
 @dataclass(frozen=True)
 class FileCheck:
     sha256: str | None  # None when the file could not be read
     problem: str | None  # unreadable audio, zero-length or non-finite samples
+    flags: tuple[str, ...] = ()  # `silent` / `clipped` at the file's own full scale (pipeline/flags.py)
 
 
 def check_file(path: Path) -> FileCheck:
@@ -37,7 +40,11 @@ def check_file(path: Path) -> FileCheck:
         audio = read_audio(path)
     except AudioError as exc:
         return FileCheck(None, str(exc))
-    return FileCheck(sha256_file(path), check_signal(audio.samples))
+    try:
+        flags = tuple(recording_flags(path))
+    except Exception:  # a file soundfile cannot read at its own rate: decoding problems are reported above
+        flags = ()
+    return FileCheck(sha256_file(path), check_signal(audio.samples), flags)
 
 
 def _identity(path: Path) -> str:
@@ -67,16 +74,20 @@ class FileChecks:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS checks (identity TEXT PRIMARY KEY, sha256 TEXT, problem TEXT)")
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {TABLE} (identity TEXT PRIMARY KEY, sha256 TEXT, problem TEXT, flags TEXT)"
+            )
         return self._db
 
     def save(self) -> None:
         """Write the results computed since the last save (nothing without a cache folder)."""
         if self._fresh and self._connect(create=True) is not None:
-            rows = [(ident, r.sha256, r.problem) for ident, r in self._fresh.items()]
+            rows = [(ident, r.sha256, r.problem, ",".join(r.flags)) for ident, r in self._fresh.items()]
             with self._db:
                 self._db.execute("BEGIN")
-                self._db.executemany("INSERT OR REPLACE INTO checks (identity, sha256, problem) VALUES (?, ?, ?)", rows)
+                self._db.executemany(
+                    f"INSERT OR REPLACE INTO {TABLE} (identity, sha256, problem, flags) VALUES (?, ?, ?, ?)", rows
+                )
         self._fresh.clear()
 
     def close(self) -> None:
@@ -98,10 +109,10 @@ class FileChecks:
         for i in range(0, len(identities), 500):
             chunk = identities[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for ident, sha, problem in db.execute(
-                f"SELECT identity, sha256, problem FROM checks WHERE identity IN ({marks})", chunk
+            for ident, sha, problem, flags in db.execute(
+                f"SELECT identity, sha256, problem, flags FROM {TABLE} WHERE identity IN ({marks})", chunk
             ):
-                out[ident] = FileCheck(sha, problem)
+                out[ident] = FileCheck(sha, problem, tuple(f for f in (flags or "").split(",") if f))
         return out
 
     def prefetch(self, paths: Iterable[Path]) -> None:

@@ -124,8 +124,25 @@ def input_flags(items: Iterable[tuple[str, dict[str, Path | None]]]) -> dict[str
     return out
 
 
-def manifest_input_flags(manifest: Any) -> dict[str, list[str]]:
-    """Silent or clipped prompts and references, per item: every row of the item carries them."""
-    return input_flags(
-        (it.id, {"prompt": manifest.prompt_path(it), "reference": manifest.reference_path(it)}) for it in manifest.items
-    )
+def manifest_input_flags(manifest: Any, checks: Any = None) -> dict[str, list[str]]:
+    """Silent or clipped prompts and references, per item: every row of the item carries them.
+
+    With `checks` (pipeline/file_checks.FileChecks), the flags come from the validation cache, so a
+    warm re-run decodes no recording again; without it each file is read once here."""
+    roles = [(it.id, {"prompt": manifest.prompt_path(it), "reference": manifest.reference_path(it)}) for it in manifest.items]
+    if checks is None:
+        return input_flags(roles)
+    checks.prefetch(p for _, paths in roles for p in paths.values() if p is not None)
+    out: dict[str, list[str]] = {}
+    for item_id, paths in roles:
+        flags = [f"{role}_{flag}" for role, p in paths.items() if p is not None for flag in _checked_flags(checks, p)]
+        if flags:
+            out[item_id] = flags
+    return out
+
+
+def _checked_flags(checks: Any, path: Any) -> tuple[str, ...]:
+    try:
+        return checks.get(path).flags
+    except OSError:  # a missing file is a validation problem, reported there
+        return ()

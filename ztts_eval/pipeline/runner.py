@@ -132,10 +132,16 @@ def _reference_inputs(manifest: Manifest) -> list[ScoreInput]:
 
 
 def _rows(
-    manifest: Manifest, seeds: list[int], records: dict, scores: dict, store: Store, system: str, results_dir: Path
+    manifest: Manifest,
+    seeds: list[int],
+    records: dict,
+    scores: dict,
+    store: Store,
+    system: str,
+    results_dir: Path,
+    item_flags: dict[str, list[str]],
 ) -> list[SampleRow]:
     rows: list[SampleRow] = []
-    item_flags = manifest_input_flags(manifest)
     # relpath is lexical: the store's relative location once, joined to each file's place in it
     # (the same strings as relpath of every file, without 10,000 relpath calls on a large suite)
     store_rel = os.path.relpath(store.root, results_dir)
@@ -220,7 +226,10 @@ def run_evaluation(cfg: RunConfig) -> RunOutcome:
         )
         done = executor.run(plan)
         records, scores, corpus, stages = done.records, done.scores, done.corpus, done.stages
-        rows = _rows(manifest, cfg.seeds, records, scores, store, system, Path(cfg.results_dir))
+        with FileChecks(cache_dir) as checks:  # validated moments ago: the flags come from that cache
+            item_flags = manifest_input_flags(manifest, checks)
+            checks.save()
+        rows = _rows(manifest, cfg.seeds, records, scores, store, system, Path(cfg.results_dir), item_flags)
         summary = summarize(rows, [m.info for m in metrics], corpus)
         caps = adapter.capabilities
         head = {"system": system, "model": cfg.model, "suite": suite_name, "profile": cfg.profile, "seeds": cfg.seeds}
