@@ -12,7 +12,7 @@ import soundfile as sf
 from tests.fakes.audio_results import SUITE
 from tests.fakes.browser import AUDIO_STATE_JS, chromium, severe_errors, wait_for
 from tests.fakes.cli import run_cli
-from tests.listen.conftest import expected_win_rates, planned
+from tests.fakes.scripted_rater import expected_win_rates, planned
 
 pytestmark = pytest.mark.slow
 

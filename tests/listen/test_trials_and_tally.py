@@ -8,7 +8,7 @@ import pytest
 
 from tests.fakes.audio_results import SUITE
 from tests.fakes.cli import run_cli
-from tests.listen.conftest import expected_win_rates, planned
+from tests.fakes.scripted_rater import expected_win_rates, planned
 from ztts_eval.listen import ListenError
 from ztts_eval.listen.page import write_listening_test
 from ztts_eval.listen.tally import write_tally

@@ -14,7 +14,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -25,52 +25,19 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from model_adapters.base import AdapterError, SynthesisRequest
+from model_adapters.base import AdapterError
 from model_adapters.vendors.audio import as_wav, decode_audio, read_prompt
 from model_adapters.vendors.cartesia import CartesiaAdapter
 from model_adapters.vendors.elevenlabs import ElevenLabsAdapter
 from model_adapters.vendors.fish_audio import FishAudioAdapter, msgpack_dumps
 from model_adapters.vendors.openai_speech import OpenAISpeechAdapter
 from model_adapters.vendors.transport import MalformedAudio, retry_after_seconds
-from tests.fakes.cli import DEMO
 from tests.fakes.vendor_server import FakeVendorServer, wav_bytes
+from tests.fakes.vendor_specs import PROMPT_A, PROMPT_B, SPECS, req
 from ztts_eval.languages import LANGUAGES
 
 KEY = "zt-secret-7f3c9a1e5b2d4c6f8e0a91"  # distinctive, so a leak anywhere is found by substring
-PROMPT_A = DEMO / "audio" / "libri2412_0000.flac"
-PROMPT_B = DEMO / "audio" / "lj002_0020.flac"
 FAST = {"timeout_s": 0.5, "max_attempts": 3, "backoff_base_s": 0.01, "backoff_cap_s": 0.05, "max_total_wait_s": 5.0}
-
-
-@dataclass(frozen=True)
-class Spec:
-    cls: type
-    env: str
-    base_env: str
-    rate: int  # the sample rate the adapter asks for by default
-    uploads: bool  # clones by uploading the prompt once (else inline or not at all)
-
-
-SPECS = {
-    "elevenlabs": Spec(ElevenLabsAdapter, "ELEVENLABS_API_KEY", "ELEVENLABS_BASE_URL", 24000, True),
-    "cartesia": Spec(CartesiaAdapter, "CARTESIA_API_KEY", "CARTESIA_BASE_URL", 44100, True),
-    "fish": Spec(FishAudioAdapter, "FISH_AUDIO_API_KEY", "FISH_AUDIO_BASE_URL", 44100, False),
-    "openai": Spec(OpenAISpeechAdapter, "OPENAI_API_KEY", "OPENAI_BASE_URL", 24000, False),
-}
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    for spec in SPECS.values():
-        monkeypatch.delenv(spec.env, raising=False)
-        monkeypatch.delenv(spec.base_env, raising=False)
-
-
-@pytest.fixture(params=list(SPECS))
-def vendor(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture
@@ -85,16 +52,6 @@ def make(vendor: str, srv: FakeVendorServer, monkeypatch: pytest.MonkeyPatch, tm
     adapter = SPECS[vendor].cls(**{"base_url": srv.base_url, "voice_cache": str(tmp_path / "voices.json"), **FAST, **kw})
     adapter.load()
     return adapter
-
-
-def req(
-    item: str = "it-1",
-    text: str = "The birch canoe slid on the smooth planks.",
-    prompt: Path | None = PROMPT_A,
-    seed: int = 0,
-    prompt_text: str | None = "A transcript of the prompt.",
-) -> SynthesisRequest:
-    return SynthesisRequest(item_id=item, text=text, language="en", prompt_audio=prompt, prompt_text=prompt_text, seed=seed)
 
 
 def same_audio(wav: bytes, path: Path) -> bool:

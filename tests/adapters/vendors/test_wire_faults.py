@@ -17,8 +17,8 @@ import pytest
 
 from model_adapters.base import AdapterError
 from model_adapters.vendors.secrets import MIN_LEAK, api_key, key_forms, scrub_key
-from tests.adapters.vendors.test_vendors import SPECS, req
 from tests.fakes.fault_server import ECHO_FORMS, FaultyVendorServer
+from tests.fakes.vendor_specs import SPECS, req
 
 KEY = 'zt+Secret/7f3c"9a1e=5b2d4c6f8e0a91'
 FAST = {"timeout_s": 0.5, "max_attempts": 2, "backoff_base_s": 0.01, "backoff_cap_s": 0.02, "max_total_wait_s": 5.0}
@@ -27,20 +27,6 @@ FAST = {"timeout_s": 0.5, "max_attempts": 2, "backoff_base_s": 0.01, "backoff_ca
 def leaks(text: str, key: str = KEY) -> list[str]:
     windows = {f[i : i + MIN_LEAK] for f in key_forms(key) for i in range(len(f) - MIN_LEAK + 1)}
     return sorted(w for w in windows if w in text)
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(var, raising=False)
-    for spec in SPECS.values():
-        monkeypatch.delenv(spec.env, raising=False)
-        monkeypatch.delenv(spec.base_env, raising=False)
-
-
-@pytest.fixture(params=list(SPECS))
-def vendor(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 def make(vendor: str, srv: FaultyVendorServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **kw: Any) -> Any:
