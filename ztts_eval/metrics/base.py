@@ -80,6 +80,10 @@ class Metric(ABC):
     info: MetricInfo
     required_modules: tuple[str, ...] = ()  # checked before any work starts
     batch_size: int = 16  # inputs per call of score_batch / features
+    # True declares it safe to score on the run's process pool (sample metrics, CPU): each row
+    # depends on its own input alone (not on what the same model scored before it), the metric
+    # rebuilds from (class, params) in another process, and it keeps no store or counters.
+    process_parallel: bool = False
 
     def __init__(self, **params: Any) -> None:
         self.params = dict(params)

@@ -2,17 +2,19 @@
 
 Scores are cached by (metric fingerprint, audio hash, text/language/prompt), so adding a system
 or a metric costs only the new work. A metric that throws on a batch is retried item by item, and
-an item that still throws becomes an error row.
+an item that still throws becomes an error row. A metric whose rows depend on nothing but their own
+input (`process_parallel`) is spread over the run's process pool: every core, same rows.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ztts_eval.metrics.base import ERROR, CorpusMetric, Metric, SampleMetric, ScoreInput, error_row
+from ztts_eval.metrics.common.cpu_pool import cpu_imap, default_workers, shutdown
 from ztts_eval.pipeline.generation import StageStats
 from ztts_eval.store import Store, score_key
 
@@ -54,11 +56,14 @@ def cached_map(
     force: bool,
     progress: Callable[[int], None] | None,
     release: bool = True,
+    pool: bool = False,
 ) -> tuple[dict[str, Any], StageStats]:
     """Apply `fn` to every input lacking a cached value; return {input key: value} and stats.
 
     The metric's models are loaded only when something is computed, and released afterwards unless
-    `release` is False (a whole-set metric's three input sets share one load: corpus_scores)."""
+    `release` is False (a whole-set metric's three input sets share one load: corpus_scores).
+    With `pool`, a metric that declares `process_parallel` runs `score_batch` on the run's process
+    pool instead, one set-up copy per worker, batches returned and stored in input order."""
     t_start = time.perf_counter()
     stats = StageStats()
     fp = metric.fingerprint()
@@ -75,31 +80,65 @@ def cached_map(
             stats.cached += 1
     metric.bind_store(store)  # metrics with their own intermediate cache (ASR transcripts, frames)
     if todo:
+        pooled = pool and metric.process_parallel and default_workers() > 1 and len(todo) > 1
+        size = max(1, metric.batch_size)
+        if pooled:  # tasks small enough to keep every worker busy to the end (rows do not depend on batching)
+            size = min(size, -(-len(todo) // (8 * default_workers())))
+        batches = [todo[i : i + size] for i in range(0, len(todo), size)]
+        results = _pooled(metric, batches) if pooled else _in_process(metric, fn, on_error, batches)
         t0 = time.perf_counter()
-        metric.setup()
-        stats.model_s += time.perf_counter() - t0
         try:
-            size = max(1, metric.batch_size)
-            for i in range(0, len(todo), size):
-                batch = todo[i : i + size]
-                t0 = time.perf_counter()
-                values = _guarded(fn, batch, on_error)
+            for batch, values in zip(batches, results):  # in order, each stored as soon as it is back
                 stats.model_s += time.perf_counter() - t0
                 store.put_many("scores", {keyed[inp.key]: {"value": v} for inp, v in zip(batch, values)})
                 out.update({inp.key: v for inp, v in zip(batch, values)})
                 stats.computed += len(batch)
                 if progress:
                     progress(len(batch))
+                t0 = time.perf_counter()
         finally:
-            if release:
+            if pooled:
+                shutdown()  # the workers' copies of the model go with them
+            elif release:
                 metric.teardown()
     stats.extra.update(metric.counters)
     stats.wall_s = time.perf_counter() - t_start
     return out, stats
 
 
+def _in_process(metric: Metric, fn, on_error, batches: list[list[ScoreInput]]) -> Iterator[list[Any]]:
+    """The batches here, the metric's models loaded on first use (setup time counts as its work)."""
+    metric.setup()
+    for batch in batches:
+        yield _guarded(fn, batch, on_error)
+
+
+def _pooled(metric: Metric, batches: list[list[ScoreInput]]) -> Iterator[list[Any]]:
+    params = dict(metric.params)
+    return cpu_imap(_score_in_worker, [(type(metric), params, batch) for batch in batches])
+
+
+_worker_metric: dict[tuple, Metric] = {}  # in a pool worker: the one metric it has set up
+
+
+def _score_in_worker(job: tuple[type, dict[str, Any], list[ScoreInput]]) -> list[Any]:
+    """A pool worker's side: the metric rebuilt from its class and parameters, set up once per
+    worker (not per batch) and kept until the pool ends with the stage."""
+    cls, params, batch = job
+    key = (cls, repr(sorted(params.items())))
+    metric = _worker_metric.get(key)
+    if metric is None:
+        for old in _worker_metric.values():
+            old.teardown()
+        _worker_metric.clear()
+        metric = cls(**params)
+        metric.setup()
+        _worker_metric[key] = metric
+    return _guarded(metric.score_batch, batch, error_row)
+
+
 def score_samples(metric: SampleMetric, inputs, store, *, force=False, progress=None):
-    return cached_map(metric, inputs, store, metric.score_batch, error_row, force=force, progress=progress)
+    return cached_map(metric, inputs, store, metric.score_batch, error_row, force=force, progress=progress, pool=True)
 
 
 def corpus_scores(

@@ -1,4 +1,5 @@
-"""One process pool per run for CPU-bound features that hold the GIL (pyworld's DIO + StoneMask).
+"""One process pool per run for CPU-bound work that holds the GIL (pyworld's DIO + StoneMask, the
+pocketsphinx decoder of metrics declared `process_parallel`).
 
 Creating a pool per batch cost a fork of the whole process per 16 clips; this one is created on
 first use and shut down at the end of the run (the runner calls `shutdown()`, and so does
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -20,24 +21,39 @@ _pool_workers = 0
 
 
 def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
+    """The cores this process may run on (a container's or `taskset`'s limit, not the host's)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
+
+
+def _executor(workers: int) -> ProcessPoolExecutor:
+    global _pool, _pool_workers
+    if _pool is None or _pool_workers != workers:
+        shutdown()
+        _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers), workers
+    return _pool
 
 
 def cpu_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None = None) -> list[Any]:
     """`[fn(j) for j in jobs]`, spread over the run's process pool; `fn` must be a module-level
     function (workers receive it by reference)."""
-    global _pool, _pool_workers
     workers = workers or default_workers()
     if workers <= 1 or len(jobs) < MIN_ITEMS:
         return [fn(j) for j in jobs]
-    if _pool is None or _pool_workers != workers:
-        shutdown()
-        _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers), workers
-    return list(_pool.map(fn, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+    return list(_executor(workers).map(fn, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+
+
+def cpu_imap(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None = None) -> Iterator[Any]:
+    """`fn(j)` for each job in order, yielded as soon as it and every job before it are done (the
+    caller stores and reports progress per job while the others run); one job per task."""
+    workers = workers or default_workers()
+    if workers <= 1 or len(jobs) < 2:
+        return (fn(j) for j in jobs)
+    return _executor(workers).map(fn, jobs)
 
 
 def shutdown() -> None:
-    """End the pool (end of a run); the next `cpu_map` starts a new one."""
+    """End the pool (end of a run, or of a stage whose workers hold models); the next call starts a new one."""
     global _pool, _pool_workers
     if _pool is not None:
         _pool.shutdown(wait=True, cancel_futures=True)
