@@ -4,6 +4,7 @@ the same order as in-process scoring, one set-up copy per worker, failures as ro
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,27 @@ def test_pocketsphinx_rows_are_the_same_pooled_and_in_process(tmp_path, two_work
     assert pooled == local
     assert pooled["k2"]["status"] == "not_covered"
     assert all(pooled[f"k{i}"]["status"] == "ok" and "hyp_raw" in pooled[f"k{i}"] for i in (0, 1, 3))
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_a_metric_from_include_is_pooled_even_when_the_pool_predates_it(tmp_path, two_workers, monkeypatch):
+    from ztts_eval import registry
+
+    monkeypatch.setattr(registry, "INCLUDED", {"ztts_eval.adapters": {}, "ztts_eval.metrics": {}})
+
+    assert cpu_pool.cpu_map(_square, [1, 2, 3, 4]) == [1, 4, 9, 16] and cpu_pool.pool_started()  # forked before the plugin
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(
+        "from tests.fakes.pooled_metric import PooledLength\n"
+        "from ztts_eval.metrics.base import Column, MetricInfo\n\n"
+        "class Shouting(PooledLength):\n"
+        "    info = MetricInfo('shouting', '1', 'sample', (Column('n_chars', True),), ('audio', 'text'), 'x', 'lite', 'lite')\n"
+    )
+    registry.include(plugin)
+    metric = registry.metric_class("shouting")()
+    rows, _ = _score(metric, _inputs(["ab", "abc", "abcd"]), tmp_path / "i")
+    assert [rows[f"k{i}"]["n_chars"] for i in range(3)] == [2, 3, 4]
+    assert {rows[f"k{i}"]["pid"] for i in range(3)}.isdisjoint({os.getpid()})

@@ -114,6 +114,8 @@ def _in_process(metric: Metric, fn, on_error, batches: list[list[ScoreInput]]) -
 
 
 def _pooled(metric: Metric, batches: list[list[ScoreInput]]) -> Iterator[list[Any]]:
+    # fresh workers, forked now: they hold every module loaded so far (metrics from --include too)
+    shutdown()
     params = dict(metric.params)
     return cpu_imap(_score_in_worker, [(type(metric), params, batch) for batch in batches])
 
