@@ -46,7 +46,7 @@ def grouped_mm_supported(device: torch.device, dtype: torch.dtype, dims: tuple[i
     return _SUPPORT[key]
 
 
-class Router(nn.Module):
+class Router(Derived):
     def __init__(self, dim: int, router_dim: int, n_experts: int, top_k: int, eps: float, eda: bool) -> None:
         super().__init__()
         self.top_k = top_k
@@ -70,7 +70,9 @@ class Router(nn.Module):
         logits = self.router_mlp(self.rmsnorm_eda(r))
         probs = torch.softmax(logits, dim=-1, dtype=torch.float32)
         biases = self.balancing_biases
-        idx = torch.topk(probs + (biases if biases.dtype == torch.float32 else biases.float()), self.top_k, dim=-1).indices
+        if biases.dtype != torch.float32:  # exact: every bf16 value is an fp32 value
+            biases = self.derived("biases_fp32", biases.float, biases)
+        idx = torch.topk(probs + biases, self.top_k, dim=-1).indices
         return idx, probs.gather(-1, idx), r
 
 
@@ -151,7 +153,7 @@ class Experts(Derived):
             x, weights = x[tok], weights.view(-1, 1)[order]
         h = torch._grouped_mm(x, w13t, offs=offs)  # [N*k, 2I]
         y = torch._grouped_mm(self._act(h), w2t, offs=offs)  # [N*k, D]
-        y = (y if y.dtype == torch.float32 else y.float()) * weights
+        y = y * weights  # weights are fp32, so the product is taken and kept in fp32
         if into is not None and (k == 1 or into.dtype == torch.float32):  # one rounding per row, as a separate add
             y = y if into.dtype == torch.float32 else y.to(into.dtype)
             return into.add_(y) if tok is None else into.index_add_(0, tok, y)
