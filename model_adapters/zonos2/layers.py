@@ -20,6 +20,7 @@ repeated and one SDPA call with a boolean mask serves prefill and decode.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -43,6 +44,14 @@ class RMSNorm(nn.Module):
         return F.rms_norm(x, (x.shape[-1],), self.weight, self.eps)
 
 
+@dataclass
+class _Memo:
+    sources: list[tuple[torch.Tensor, int]]  # each source and its data pointer when built
+    versions: list[int]  # their version counters when built or last refreshed
+    value: torch.Tensor
+    is_view: bool  # shares storage with a source, so it sees in-place writes by itself
+
+
 class Derived(nn.Module):
     """A module that keeps tensors derived from its weights (transposed or concatenated weights,
     |temp|, constant index ranges) instead of rebuilding them in every step: each one costs a
@@ -50,40 +59,42 @@ class Derived(nn.Module):
 
     `derived(name, build, *sources)` is build() memoised while grad is off (with grad on it is
     rebuilt every call, so autograd sees it). The memo is rebuilt when a source is replaced or
-    moved and refreshed in place, under the same storage, when one is written in place (its
-    version counter moved), so a CUDA graph captured over it replays the new values; `.to()`
-    and friends drop every memo. In-place writes inside inference_mode move no version counter:
-    rebuild with `drop_derived()` after those. Under torch.compile a memo is used as it stands
-    (dynamo cannot compare data pointers), or built inside the graph when there is none yet.
+    moved; a copy is refreshed in place, under the same storage, when a source is written in
+    place (its version counter moved), so a CUDA graph captured over it replays the new values;
+    `.to()` and friends drop every memo. Writes through `.data` move no version counter: call
+    `drop_derived()` after those. Under torch.compile a memo is used as it stands (dynamo cannot
+    compare data pointers), or built inside the graph when there is none yet.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._derived: dict[str, tuple[list, list[int], torch.Tensor]] = {}
+        self._derived: dict[str, _Memo] = {}
 
     def derived(self, name: str, build: Callable[[], torch.Tensor], *sources: torch.Tensor) -> torch.Tensor:
-        hit = self._derived.get(name)
+        memo = self._derived.get(name)
         if torch.compiler.is_compiling():
-            return build() if hit is None else hit[2]
+            return build() if memo is None else memo.value
         if torch.is_grad_enabled():
             return build()
         ids = [(s, s.data_ptr()) for s in sources]
         versions = [-1 if s.is_inference() else s._version for s in sources]
-        if hit is None or not all(a is b and pa == pb for (a, pa), (b, pb) in zip(hit[0], ids)):
+        if memo is None or not all(a is b and pa == pb for (a, pa), (b, pb) in zip(memo.sources, ids)):
             with torch.inference_mode(False):  # a plain tensor: usable in and out of inference mode
-                hit = self._derived[name] = (ids, versions, build())
-        elif hit[1] != versions:
-            if hit[2]._base is None:  # a copy; a view already sees the write
+                value = build()
+            storages = {s.untyped_storage().data_ptr() for s in sources}
+            memo = self._derived[name] = _Memo(ids, versions, value, value.untyped_storage().data_ptr() in storages)
+        elif memo.versions != versions:
+            if not memo.is_view:
                 with torch.inference_mode(False):
-                    hit[2].copy_(build())
-            hit[1][:] = versions
-        return hit[2]
+                    memo.value.copy_(build())
+            memo.versions = versions
+        return memo.value
 
     def drop_derived(self) -> None:
         self._derived = {}
 
     def _apply(self, fn, recurse=True):  # noqa: ANN001, ANN202 - nn.Module's hook for .to()/.cuda()/.half()
-        self.drop_derived()  # moved or cast weights are new tensors: drop what was built from the old ones
+        self.drop_derived()  # moved or cast weights are new tensors: free what was built from the old ones
         return super()._apply(fn, recurse)
 
 
