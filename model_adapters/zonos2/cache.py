@@ -3,11 +3,13 @@
 Why the cache hands out prepared views: a batch-1 decode step is host-bound (every aten op is a
 dispatch whatever its size), and slicing each layer's K and V to the step's attention width
 costs two dispatches per layer per step. That width changes only a few times per generation
-(runner.kv_bucket), so `window()` builds each layer's views once per width and step length,
-with the index ranges the step needs, and later steps reuse them. A view shares its cache
-tensor's storage, so writes through it land in the cache and reads see every earlier write.
-Under torch.compile the views are built inside the graph instead: the compiler fuses them away,
-and views held across calls would reach it as aliased, mutated inputs.
+(runner.kv_bucket), so for decode steps (one new token per sequence) `window()` builds each
+layer's views once per width, with the index ranges the step needs, and later steps reuse them;
+a CUDA graph captured over them stays valid, as they are never dropped. A prefill (T > 1 rows,
+once per generation) builds its own. A view shares its cache tensor's storage, so writes through
+it land in the cache and reads see every earlier write. Under torch.compile the views are built
+inside the graph instead: the compiler fuses them away, and views held across calls would reach
+it as aliased, mutated inputs.
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import torch
-
-MAX_WINDOWS = 16  # widths x step lengths kept per cache; prefill lengths vary, decode uses a handful
 
 
 @dataclass
@@ -52,7 +52,7 @@ class KVCache:
     k: list[torch.Tensor]
     v: list[torch.Tensor]
     kv_limit: int | None = None
-    _windows: dict[tuple[int, int], CacheWindow] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _windows: dict[int, CacheWindow] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def batch(self) -> int:
@@ -67,16 +67,13 @@ class KVCache:
             t.zero_()
 
     def window(self, kv_len: int, t: int) -> CacheWindow:
-        """The views and index ranges of a step that writes `t` tokens and reads `kv_len` slots."""
-        if torch.compiler.is_compiling():
+        """The views and index ranges of a step that writes `t` tokens per sequence and reads `kv_len` slots."""
+        if t != 1 or torch.compiler.is_compiling():
             return self._build(kv_len, t)
-        key = (kv_len, t)
-        if key not in self._windows:
-            if len(self._windows) >= MAX_WINDOWS:
-                self._windows.clear()
-            with torch.inference_mode(False):  # plain views: writable in and out of inference mode
-                self._windows[key] = self._build(kv_len, t)
-        return self._windows[key]
+        if kv_len not in self._windows:  # a handful of widths per cache (runner.kv_bucket)
+            with torch.inference_mode(False):  # plain tensors: usable in and out of inference mode
+                self._windows[kv_len] = self._build(kv_len, t)
+        return self._windows[kv_len]
 
     def _build(self, kv_len: int, t: int) -> CacheWindow:
         layers = [LayerKV(k.unflatten(-1, (-1, 2)), v, k[:, :, :kv_len], v[:, :, :kv_len]) for k, v in zip(self.k, self.v)]
