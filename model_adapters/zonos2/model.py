@@ -36,8 +36,8 @@ class MultiEmbedding(Derived):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         weights = [e.weight for e in self.embedders]
         table = self.derived("table", lambda: torch.cat(weights), *weights)
-        starts = [0] + [len(w) for w in weights[:-1]]
-        offsets = self.derived("offsets", lambda: torch.tensor(starts, device=table.device).cumsum(0), weights[0])
+        starts = lambda: torch.tensor([0] + [len(w) for w in weights[:-1]], device=table.device).cumsum(0)  # noqa: E731
+        offsets = self.derived("offsets", starts, weights[0])  # each column's first row in `table`
         first, *rest = F.embedding(tokens + offsets, table).unbind(-2)
         for row in rest:
             first = first + row
