@@ -14,7 +14,11 @@ included), and, on CUDA, the fraction of the bandwidth roofline: 0.87 B active b
 plus the step's KV reads per decode step, at the copy bandwidth measured on the device.
 Ops per decode step are counted with a TorchDispatchMode over a whole generate() step (model,
 sampling, bookkeeping, amortised checks), all ops and kernel ops (views excluded), at the full
-28-layer structure with tiny widths so the count is that of the real model.
+28-layer structure with tiny widths so the count is that of the real model. A second count is
+what the host still dispatches per step with step_mode=compile on the CPU: a TorchDispatchMode
+sees nothing inside compiled code, so it counts torch.profiler's top-level aten events (the
+compiled graph's extern kernels, e.g. GEMMs and attention, and everything outside it; the
+graph's own fused C++ kernels are not aten ops). In eager mode both counters give the same number.
 Targets (one H100-class GPU, full size): >= 300 frames/s at batch 1, >= 5,000 aggregate at batch 64.
 Results go to benchmarks/results/zonos2_throughput_<device>.json.
 """
@@ -156,15 +160,33 @@ class OpCount(TorchDispatchMode):
 
 def ops_per_step(device: torch.device) -> dict[str, float]:
     """Ops of one generate() step at the full 28-layer structure (tiny widths), batch 1, eager, with
-    the MoE path a GPU step runs (grouped GEMM)."""
+    the MoE path a GPU step runs (grouped GEMM): the difference of a 48- and a 16-frame run over 32."""
     model = build("structure", device, torch.float32)
     model.decode_path = "grouped"  # the accelerator default; on the CPU the default loop adds one op per expert
+    list(GenerationRun(model, requests(1, 16), device=device))  # weight-derived tensors are built once per model
     counts = {}
     for frames in (16, 48):
         with torch.inference_mode(), OpCount() as count:
             list(GenerationRun(model, requests(1, frames), device=device))
         counts[frames] = count
     return {k: (getattr(counts[48], k) - getattr(counts[16], k)) / 32 for k in ("all", "kernels")}
+
+
+def compiled_ops_per_step(device: torch.device) -> float:
+    """Aten ops the host dispatches per generate() step with step_mode=compile, counted as torch.profiler's
+    top-level aten events (no aten op as parent), same structure and difference as `ops_per_step`. The MoE
+    path is the default, what compile picks on the CPU (gather at batch 1: the CPU grouped GEMM compiles
+    only in bf16). One warm-up run compiles the step; the counted runs reuse it (same cache, same bucket)."""
+    model = build("structure", device, torch.float32)
+    list(GenerationRun(model, requests(1, 48), device=device, step_mode="compile"))
+    counts = {}
+    for frames in (16, 48):
+        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+            list(GenerationRun(model, requests(1, frames), device=device, step_mode="compile"))
+        aten = [e for e in prof.events() if e.name.startswith("aten::")]
+        counts[frames] = sum(e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::") for e in aten)
+    torch._dynamo.reset()  # later compiled runs start from a clean cache
+    return (counts[48] - counts[16]) / 32
 
 
 def bandwidth(device: torch.device) -> float:
@@ -191,6 +213,7 @@ def main() -> int:
     ap.add_argument("--step-mode", default="graph" if cuda else "eager", choices=["eager", "compile", "graph"])
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--threads", type=int, default=1, help="CPU threads (1: steady numbers on a shared machine)")
+    ap.add_argument("--skip-compile-ops", action="store_true", help="skip the step_mode=compile op count (compiles the step)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -203,8 +226,20 @@ def main() -> int:
     report["ops_per_decode_step"] = ops
     print(f"device: {name} | torch {torch.__version__} | step_mode={args.step_mode} | {args.frames} frames per sequence")
     print(
-        f"ops per generate() step, 28-layer structure, batch 1, eager, grouped MoE: {ops['all']:.0f} all, {ops['kernels']:.0f} kernels"
+        f"ops per generate() step, 28-layer structure, batch 1, eager, grouped MoE: {ops['all']:.0f} all, "
+        f"{ops['kernels']:.0f} kernels (TorchDispatchMode)"
     )
+    if not args.skip_compile_ops:
+        t0 = time.perf_counter()
+        try:
+            compiled = compiled_ops_per_step(torch.device("cpu"))
+        except Exception as exc:  # noqa: BLE001 - e.g. no C++ compiler for inductor: report, keep benchmarking
+            compiled, note = None, f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"
+        else:
+            note = f"{compiled:.0f} aten ops dispatched (torch.profiler, top-level aten events)"
+        report["ops_per_decode_step_compiled"] = compiled
+        print(f"ops per generate() step, same, step_mode=compile on the CPU, default MoE path: {note}", end="")
+        print(f" [{time.perf_counter() - t0:.0f} s incl. compiling]")
     bw = bandwidth(device) if cuda else None
     for cfg_name in args.configs.split(","):
         dtype = torch.bfloat16 if cuda else torch.float32

@@ -203,14 +203,16 @@ class GenerationRun:
         sampler = BatchSampler([r.params for r in self.requests], gens, step_logits.shape[-1], dev)
         runner.feed[:, 0, N_CODEBOOKS] = TEXT_PAD_ID
 
-        lens = torch.tensor(self.lens, device=dev)
-        limits = torch.tensor(self.limits, device=dev)
-        history = torch.full((batch, horizon, N_CODEBOOKS), AUDIO_PAD_ID, dtype=torch.long, device=dev)
+        last_slot = torch.tensor(self.lens, device=dev) - 1  # + generated: the cache slot of the frame to feed
+        stop = torch.tensor(self.limits, device=dev)  # generated count that ends a sequence: budget, or EOS + countdown
+        # Row `horizon` is a dump row: finished sequences (generated <= limit <= horizon) write their
+        # ignored frames past their own end, so the write needs no mask; nothing reads past generated[b].
+        history = torch.full((batch, horizon + 1, N_CODEBOOKS), AUDIO_PAD_ID, dtype=torch.long, device=dev)
         generated = torch.zeros(batch, dtype=torch.long, device=dev)
         eos = torch.full((batch,), -1, dtype=torch.long, device=dev)
-        remaining = torch.full((batch,), -1, dtype=torch.long, device=dev)
         done = torch.zeros(batch, dtype=torch.bool, device=dev)
         rows, codebook = torch.arange(batch, device=dev), torch.arange(N_CODEBOOKS, device=dev)
+        feed_codes = runner.feed[:, 0, :N_CODEBOOKS]
 
         host = np.full((batch, horizon, N_CODEBOOKS), AUDIO_PAD_ID, dtype=np.int64)
         host_gen, host_eos, done_at = [0] * batch, [None] * batch, [None] * batch
@@ -218,15 +220,13 @@ class GenerationRun:
         while True:
             frames = sampler.sample(step_logits, history, generated)
             live = ~done
-            slot = generated.clamp(max=horizon - 1)
-            history[rows, slot] = torch.where(live[:, None], frames, history[rows, slot])
+            history.index_put_((rows, generated), frames)
             eoa = frames == EOA_ID
             first = live & eoa.any(-1) & (eos < 0)  # audio ends where the lowest delayed codebook says
             eos = torch.where(first, (generated - (eoa * codebook).amax(-1)).clamp(min=0), eos)
-            remaining = torch.where(first, EOS_COUNTDOWN, remaining)
-            remaining = torch.where(live & (remaining > 0), remaining - 1, remaining)
+            stop = torch.where(first, torch.minimum(stop, generated + EOS_COUNTDOWN), stop)
             generated = generated + live
-            done = done | (remaining == 0) | (generated >= limits)
+            done = generated >= stop  # monotone: generated stops moving once it reaches stop
             step += 1
             if step % self.check_every == 0 or step >= horizon:
                 upto = min(step, horizon)
@@ -247,9 +247,10 @@ class GenerationRun:
                 )
                 if all(d is not None for d in done_at):
                     break
-            runner.feed[:, 0, :N_CODEBOOKS] = torch.where(done[:, None], AUDIO_PAD_ID, frames)
-            # A finished sequence writes its pad frame into its own next slot, never past the cache.
-            runner.positions.copy_((lens + generated - 1).clamp(max=cache_len - 1))
+            feed_codes.copy_(frames.masked_fill(done[:, None], AUDIO_PAD_ID))
+            # A finished sequence feeds pad frames into its own next slot, never past the cache:
+            # lens + generated - 1 < lens + limit <= cache_len, as generated never passes the limit.
+            torch.add(last_slot, generated, out=runner.positions)
             step_logits = runner(kv_bucket(longest + step, cache.max_len))
         prefill_s = t_decode - t0
         self.results = [

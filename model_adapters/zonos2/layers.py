@@ -1,4 +1,4 @@
-"""ZONOS2 building blocks: RMSNorm, interleaved RoPE, gated GQA attention, dense FFN, static KV cache.
+"""ZONOS2 building blocks: RMSNorm, interleaved RoPE, gated GQA attention, dense FFN.
 
 Written from docs/zonos2.md §2. The conventions that silently break parity if guessed wrong
 are pinned here and tested: RoPE pairs adjacent dims (0,1),(2,3)… (not NeoX halves), `wkv`
@@ -7,9 +7,10 @@ chunk 0 is K, dense `w_in` chunk 0 is UP (chunk 1 gate), q is scaled by |temp| a
 Why the code is shaped like this: a batch-1 decode step is host-bound (every aten op costs a
 dispatch whatever the tensor size), so each block is written in as few ops as the math allows:
 torch's fused RMSNorm (one op; fp32 statistics for bf16, bit-identical to the spelled-out form),
-RoPE as one complex multiply over q and k together, the cache laid out [B, kv_heads, L, hd] so
-SDPA reads slices without transposes, and everything that depends only on positions (rotation,
-mask, cache write indices) computed once per forward in `StepPlan`, not once per layer.
+q and k normed, scaled and rotated together as (even, odd) pairs (one op each; no reshapes in
+between), tensors that depend only on weights built once (`Derived`), and everything that
+depends only on positions (rotation, mask, cache write indices) computed once per forward in
+`StepPlan`, not once per layer. The residual stream is [B*T, D] rows, so no block reshapes it.
 
 Attention with a cache attends to slots < seq_lens[b] plus causal positions of the new tokens.
 GQA folds the query heads of one KV group into the query-length axis, so the cache is never
@@ -18,11 +19,14 @@ repeated and one SDPA call with a boolean mask serves prefill and decode.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from model_adapters.zonos2.cache import LayerKV, StepPlan
 
 
 def rms_norm(x: torch.Tensor, eps: float, weight: torch.Tensor | None = None) -> torch.Tensor:
@@ -40,7 +44,61 @@ class RMSNorm(nn.Module):
         return F.rms_norm(x, (x.shape[-1],), self.weight, self.eps)
 
 
-class StackedLinear(nn.Module):
+@dataclass
+class _Memo:
+    sources: list[tuple[torch.Tensor, int]]  # each source and its data pointer when built
+    versions: list[int]  # their version counters when built or last refreshed
+    value: torch.Tensor
+    is_view: bool  # shares storage with a source, so it sees in-place writes by itself
+
+
+class Derived(nn.Module):
+    """A module that keeps tensors derived from its weights (transposed or concatenated weights,
+    |temp|, constant index ranges) instead of rebuilding them in every step: each one costs a
+    dispatch per layer per step otherwise.
+
+    `derived(name, build, *sources)` is build() memoised while grad is off (with grad on it is
+    rebuilt every call, so autograd sees it). The memo is rebuilt when a source is replaced or
+    moved; a copy is refreshed in place, under the same storage, when a source is written in
+    place (its version counter moved), so a CUDA graph captured over it replays the new values;
+    `.to()` and friends drop every memo. Writes through `.data` move no version counter: call
+    `drop_derived()` after those. Under torch.compile a memo is used as it stands (dynamo cannot
+    compare data pointers), or built inside the graph when there is none yet.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._derived: dict[str, _Memo] = {}
+
+    def derived(self, name: str, build: Callable[[], torch.Tensor], *sources: torch.Tensor) -> torch.Tensor:
+        memo = self._derived.get(name)
+        if torch.compiler.is_compiling():
+            return build() if memo is None else memo.value
+        if torch.is_grad_enabled():
+            return build()
+        ids = [(s, s.data_ptr()) for s in sources]
+        versions = [-1 if s.is_inference() else s._version for s in sources]
+        if memo is None or not all(a is b and pa == pb for (a, pa), (b, pb) in zip(memo.sources, ids)):
+            with torch.inference_mode(False):  # a plain tensor: usable in and out of inference mode
+                value = build()
+            storages = {s.untyped_storage().data_ptr() for s in sources}
+            memo = self._derived[name] = _Memo(ids, versions, value, value.untyped_storage().data_ptr() in storages)
+        elif memo.versions != versions:
+            if not memo.is_view:
+                with torch.inference_mode(False):
+                    memo.value.copy_(build())
+            memo.versions = versions
+        return memo.value
+
+    def drop_derived(self) -> None:
+        self._derived = {}
+
+    def _apply(self, fn, recurse=True):  # noqa: ANN001, ANN202 - nn.Module's hook for .to()/.cuda()/.half()
+        self.drop_derived()  # moved or cast weights are new tensors: free what was built from the old ones
+        return super()._apply(fn, recurse)
+
+
+class StackedLinear(Derived):
     """A bias-free projection stored as `weight` [n, out, in] (the checkpoint's fused wkv / w_in)."""
 
     def __init__(self, n: int, out_features: int, in_features: int) -> None:
@@ -49,14 +107,35 @@ class StackedLinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
         n, out, inp = self.weight.shape
-        return F.linear(x, self.weight.view(n * out, inp)).split(out, dim=-1)
+        w = self.derived("matrix", lambda: self.weight.view(n * out, inp), self.weight)
+        return F.linear(x, w).split(out, dim=-1)
 
 
-def rope_freqs(positions: torch.Tensor, head_dim: int, theta: float) -> torch.Tensor:
-    """Unit rotations exp(i·pos·theta^(-2j/hd)) as complex64 [..., head_dim/2] for integer positions [...]."""
-    inv_freq = theta ** (-torch.arange(0, head_dim, 2, device=positions.device, dtype=torch.float32) / head_dim)
+def rope_inv_freq(head_dim: int, theta: float, device: torch.device | str | None = None) -> torch.Tensor:
+    """theta^(-2j/hd) for j < hd/2, fp32."""
+    return theta ** (-torch.arange(0, head_dim, 2, device=device, dtype=torch.float32) / head_dim)
+
+
+def rope_freqs(positions: torch.Tensor, head_dim: int, theta: float, inv_freq: torch.Tensor | None = None) -> torch.Tensor:
+    """Unit rotations exp(i·pos·theta^(-2j/hd)) as complex64 [..., head_dim/2] for integer positions [...]
+    (`inv_freq`: rope_inv_freq() if already computed). Under torch.compile as real (cos, sin) pairs
+    [..., head_dim/2, 2], which `rotate_pairs` takes there: inductor generates no code for complex ops."""
+    inv_freq = rope_inv_freq(head_dim, theta, positions.device) if inv_freq is None else inv_freq
     angles = positions.float().unsqueeze(-1) * inv_freq
+    if torch.compiler.is_compiling():
+        return torch.stack((angles.cos(), angles.sin()), dim=-1)
     return torch.complex(angles.cos(), angles.sin())
+
+
+def rotate_pairs(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
+    """Rotate each (even, odd) pair x [..., hd/2, 2] (any float dtype) by rope_freqs() [..., hd/2], in fp32."""
+    xf = x if x.dtype == torch.float32 else x.float()
+    if torch.compiler.is_compiling():  # inductor cannot generate code for complex ops; this it fuses
+        x0, x1, c, s = xf[..., 0], xf[..., 1], freqs[..., 0], freqs[..., 1]
+        out = torch.stack((x0 * c - x1 * s, x0 * s + x1 * c), dim=-1)
+    else:  # eager: one complex multiply is the fewest ops
+        out = torch.view_as_real(torch.view_as_complex(xf) * freqs)
+    return out if x.dtype == torch.float32 else out.to(x.dtype)
 
 
 def apply_rope(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
@@ -64,59 +143,10 @@ def apply_rope(x: torch.Tensor, freqs: torch.Tensor) -> torch.Tensor:
 
     x: [..., hd] of any float dtype; freqs: complex [..., hd/2] broadcastable to x's leading dims.
     """
-    xf = x if x.dtype == torch.float32 else x.float()
-    if torch.compiler.is_compiling():  # inductor cannot generate code for complex ops; this it fuses
-        x0, x1, c, s = xf[..., 0::2], xf[..., 1::2], freqs.real, freqs.imag
-        out = torch.stack((x0 * c - x1 * s, x0 * s + x1 * c), dim=-1).flatten(-2)
-    else:  # eager: one complex multiply is the fewest ops
-        out = torch.view_as_real(torch.view_as_complex(xf.unflatten(-1, (-1, 2))) * freqs).flatten(-2)
-    return out if x.dtype == torch.float32 else out.to(x.dtype)
+    return rotate_pairs(x.unflatten(-1, (-1, 2)), freqs).flatten(-2)
 
 
-@dataclass
-class KVCache:
-    """Static per-layer K/V buffers [B, n_kv_heads, max_len, head_dim].
-
-    `kv_limit` (a Python int or None) bounds how many cache slots attention reads. None means
-    "derive it from seq_lens" (one host sync per forward); a value >= every seq_lens[b] + T makes
-    the step's shapes static (CUDA-graph capture, torch.compile) and sync-free. The generation
-    loop sets it from its own step count, in a few buckets, so it never has to ask the device.
-    """
-
-    k: list[torch.Tensor]
-    v: list[torch.Tensor]
-    kv_limit: int | None = None
-
-    @property
-    def batch(self) -> int:
-        return self.k[0].shape[0]
-
-    @property
-    def max_len(self) -> int:
-        return self.k[0].shape[2]
-
-    def reset(self) -> None:
-        for t in (*self.k, *self.v):
-            t.zero_()
-
-
-@dataclass
-class StepPlan:
-    """What every layer of one forward shares: rotations, and with a cache the write slots and mask."""
-
-    freqs: torch.Tensor  # complex [B, T, 1, hd/2]
-    rows: torch.Tensor | None = None  # [B, T] batch index of each new token
-    cols: torch.Tensor | None = None  # [B, T] cache slot of each new token
-    mask: torch.Tensor | None = None  # bool [B, 1, T, kv_len]
-
-
-def attention_mask(seq_lens: torch.Tensor, t: int, kv_len: int) -> torch.Tensor:
-    """Bool [B, 1, T, kv_len]: new token t (at position seq_lens+t) sees slots j <= seq_lens + t."""
-    q_pos = seq_lens[:, None] + torch.arange(t, device=seq_lens.device)
-    return (torch.arange(kv_len, device=seq_lens.device) <= q_pos[..., None]).unsqueeze(1)
-
-
-class Attention(nn.Module):
+class Attention(Derived):
     def __init__(self, dim: int, n_heads: int, n_kv_heads: int, head_dim: int, qk_eps: float) -> None:
         super().__init__()
         self.n_heads, self.n_kv_heads, self.head_dim, self.qk_eps = n_heads, n_kv_heads, head_dim, qk_eps
@@ -146,49 +176,54 @@ class Attention(nn.Module):
 
     def _fused_weight(self) -> torch.Tensor | None:
         w = getattr(self, "_fused", None)
+        if torch.compiler.is_compiling():  # dynamo cannot compare data pointers; compiled after prepare()
+            return w
         if w is None or self.wq.weight.data_ptr() != w.data_ptr() or self.gater.weight.device != w.device:
             return None
         return w
 
-    def forward(self, x: torch.Tensor, plan: StepPlan, kv: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
-        b, t, _ = x.shape
-        hd, h, nkv = self.head_dim, self.n_heads, self.n_kv_heads
+    def _qk_scale(self) -> torch.Tensor:
+        """[H + kv_heads, 1, 1]: |temp| for the query heads, 1 (exact) for the key heads."""
+        h, nkv = self.n_heads, self.n_kv_heads
+        ones = lambda: torch.ones(nkv, dtype=self.temp.dtype, device=self.temp.device)  # noqa: E731
+        return self.derived("qk_scale", lambda: torch.cat((self.temp.abs().view(h), ones())).view(-1, 1, 1), self.temp)
+
+    def forward(self, x: torch.Tensor, plan: StepPlan, kv: LayerKV | None) -> torch.Tensor:
+        """x [B*T, D] -> [B*T, D]."""
+        b, t, hd, h, nkv = plan.batch, plan.length, self.head_dim, self.n_heads, self.n_kv_heads
         fused = self._fused_weight()
         if fused is not None:
             qk, v, gate = F.linear(x, fused).split(((h + nkv) * hd, nkv * hd, h), dim=-1)
         else:
             k, v = self.wkv(x)
             qk, gate = torch.cat((self.wq(x), k), dim=-1), self.gater(x)
-        # q and k share the weightless QK-norm and the rotation: one op each for both.
-        qk = rms_norm(qk.view(b, t, h + nkv, hd), self.qk_eps)
-        qk.narrow(2, 0, h).mul_(self.temp.abs())  # q *= |temp| before the rotation, as upstream rounds it
-        q, k = apply_rope(qk, plan.freqs).split((h, nkv), dim=2)
+        # q and k share the weightless QK-norm, the scale (q *= |temp| before the rotation, as upstream
+        # rounds it; k *= 1) and the rotation: one op each for both, all on (even, odd) pairs.
+        qk = F.rms_norm(qk.view(b, t, h + nkv, hd // 2, 2), (hd // 2, 2), None, self.qk_eps)
+        q, k = rotate_pairs(qk * self._qk_scale(), plan.freqs).split((h, nkv), dim=2)
+        v = v.view(b, t, nkv, hd)
         if kv is None:  # full causal pass from position 0
-            out = F.scaled_dot_product_attention(
-                q.transpose(1, 2), k.transpose(1, 2), v.view(b, t, nkv, hd).transpose(1, 2), is_causal=True, enable_gqa=True
-            ).transpose(1, 2)
+            q, k = q.flatten(-2).transpose(1, 2), k.flatten(-2).transpose(1, 2)
+            out = F.scaled_dot_product_attention(q, k, v.transpose(1, 2), is_causal=True, enable_gqa=True).transpose(1, 2)
         else:
-            out = self._cached(q, k, v.view(b, t, nkv, hd), kv, plan)
-        out = out * torch.sigmoid(gate).unsqueeze(-1)
-        return self.wo(out.reshape(b, t, h * hd))
+            out = self._cached(q, k, v, kv, plan)
+        out = out * torch.sigmoid(gate.view(*out.shape[:-1], 1))  # per-head gate, in out's own head layout
+        return self.wo(out.reshape(b * t, h * hd))
 
-    def _cached(
-        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kv: tuple[torch.Tensor, torch.Tensor], plan: StepPlan
-    ) -> torch.Tensor:
-        b, t, h, hd = q.shape
-        nkv, g = self.n_kv_heads, h // self.n_kv_heads
-        cache_k, cache_v = kv
-        torch.ops.aten.index_put_(cache_k, [plan.rows, None, plan.cols], k)  # cache[b, :, slot] = k[b, t]
-        torch.ops.aten.index_put_(cache_v, [plan.rows, None, plan.cols], v)
-        kv_len = plan.mask.shape[-1]
-        keys, values = cache_k[:, :, :kv_len], cache_v[:, :, :kv_len]  # [B, nkv, L, hd]
+    def _cached(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, kv: LayerKV, plan: StepPlan) -> torch.Tensor:
+        """Write this step's k/v [B, T, kv_heads, ...] into the cache and attend: [B, T, H, hd] or,
+        for one new token, [B, kv_heads, g, hd] (the same memory)."""
+        b, t, h = q.shape[:3]
+        hd, nkv, g = self.head_dim, self.n_kv_heads, h // self.n_kv_heads
+        torch.ops.aten.index_put_(kv.k_slots, [plan.rows, None, plan.cols], k)  # cache[b, :, slot] = k[b, t]
+        torch.ops.aten.index_put_(kv.v_slots, [plan.rows, None, plan.cols], v)
         if t == 1:  # decode: [B, 1, H, hd] already is [B, nkv, g, hd] in memory; the mask broadcasts
-            out = F.scaled_dot_product_attention(q.view(b, nkv, g, hd), keys, values, attn_mask=plan.mask)
-            return out.view(b, 1, h, hd)
+            return F.scaled_dot_product_attention(q.view(b, nkv, g, hd), kv.keys, kv.values, attn_mask=plan.mask)
         # Fold the g query heads sharing a KV head into the query axis: [B, nkv, g*T, hd].
+        kv_len = plan.mask.shape[-1]
         qf = q.reshape(b, t, nkv, g, hd).permute(0, 2, 3, 1, 4).reshape(b, nkv, g * t, hd)
         m = plan.mask.unsqueeze(2).expand(b, 1, g, t, kv_len).reshape(b, 1, g * t, kv_len)
-        out = F.scaled_dot_product_attention(qf, keys, values, attn_mask=m)
+        out = F.scaled_dot_product_attention(qf, kv.keys, kv.values, attn_mask=m)
         return out.view(b, nkv, g, t, hd).permute(0, 3, 1, 2, 4).reshape(b, t, h, hd)
 
 

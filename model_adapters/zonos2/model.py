@@ -11,25 +11,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
+from model_adapters.zonos2.cache import KVCache, LayerKV, StepPlan
 from model_adapters.zonos2.config import Zonos2Config
-from model_adapters.zonos2.layers import (
-    Attention,
-    DenseFFN,
-    KVCache,
-    RMSNorm,
-    StepPlan,
-    attention_mask,
-    rms_norm,
-    rope_freqs,
-)
+from model_adapters.zonos2.layers import Attention, DenseFFN, Derived, RMSNorm, rms_norm, rope_freqs, rope_inv_freq
 from model_adapters.zonos2.moe import MOE_MODES, MoEFFN, MoEMode
 from model_adapters.zonos2.weights import HUB_ID, load_checked, locate_weights
 
 
-class MultiEmbedding(nn.Module):
-    """One table per column (9 audio + 1 text), looked up and summed; pad rows are real rows."""
+class MultiEmbedding(Derived):
+    """One table per column (9 audio + 1 text), looked up and summed; pad rows are real rows.
+
+    The ten lookups run as one, in the tables stacked end to end (each column's ids offset to its
+    own table); the sum stays column by column, one rounding per add as upstream (a reduction
+    would accumulate bf16 in fp32 and round once)."""
 
     def __init__(self, cfg: Zonos2Config) -> None:
         super().__init__()
@@ -37,10 +34,14 @@ class MultiEmbedding(nn.Module):
         self.embedders = nn.ModuleList(nn.Embedding(n, cfg.dim) for n in sizes)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        out = self.embedders[0](tokens[..., 0])
-        for c in range(1, len(self.embedders)):
-            out = out + self.embedders[c](tokens[..., c])
-        return out
+        weights = [e.weight for e in self.embedders]
+        table = self.derived("table", lambda: torch.cat(weights), *weights)
+        starts = lambda: torch.tensor([0] + [len(w) for w in weights[:-1]], device=table.device).cumsum(0)  # noqa: E731
+        offsets = self.derived("offsets", starts, weights[0])  # each column's first row in `table`
+        first, *rest = F.embedding(tokens + offsets, table).unbind(-2)
+        for row in rest:
+            first = first + row
+        return first
 
 
 class Block(nn.Module):
@@ -64,20 +65,16 @@ class Block(nn.Module):
             self.feed_forward = DenseFFN(cfg.dim, cfg.intermediate_size)
 
     def forward(
-        self,
-        x: torch.Tensor,
-        plan: StepPlan,
-        kv: tuple[torch.Tensor, torch.Tensor] | None,
-        prev_r: torch.Tensor | None,
-        moe_mode: MoEMode,
+        self, x: torch.Tensor, plan: StepPlan, kv: LayerKV | None, prev_r: torch.Tensor | None, moe_mode: MoEMode
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x [B*T, D] -> (x', router state for the next MoE layer)."""
         h = x + self.attention(self.attention_norm(x), plan, kv)
         if not self.is_moe:
             return h + self.feed_forward(self.ffn_norm(h)), None  # dense layers reset router state
         return self.feed_forward(self.ffn_norm(h), prev_r, moe_mode, residual=h)
 
 
-class Zonos2Model(nn.Module):
+class Zonos2Model(Derived):
     def __init__(self, cfg: Zonos2Config, moe_mode: MoEMode = "fast") -> None:
         super().__init__()
         self.cfg = cfg
@@ -127,6 +124,12 @@ class Zonos2Model(nn.Module):
             raise ValueError("speaker_pos was given without a speaker embedding")
         return rms_norm(x, self.cfg.norm_eps)  # emb_norm: no weight
 
+    def _rotations(self, positions: torch.Tensor) -> torch.Tensor:
+        """RoPE rotations [..., 1, hd/2] for positions [..., 1], the inverse frequencies computed once."""
+        hd, theta, ref = self.cfg.head_dim, self.cfg.rope_theta, self.out_norm.weight
+        inv_freq = self.derived("inv_freq", lambda: rope_inv_freq(hd, theta, ref.device), ref)
+        return rope_freqs(positions, hd, theta, inv_freq)
+
     def _kv_len(self, cache: KVCache, seq_lens: torch.Tensor, t: int) -> int:
         if cache.kv_limit is not None:
             return min(cache.kv_limit, cache.max_len)
@@ -156,24 +159,24 @@ class Zonos2Model(nn.Module):
         b, t, cols = tokens.shape
         if cols != self.cfg.n_columns:
             raise ValueError(f"ZONOS2 tokens must have {self.cfg.n_columns} columns, got {cols}")
-        x = self.embed(tokens, speaker, speaker_pos)
+        x = self.embed(tokens, speaker, speaker_pos).view(b * t, -1)  # the residual stream: one row per token
+        window = None
         if cache is None:
             if seq_lens is not None:
                 raise ValueError("seq_lens needs a KV cache; without one the pass starts at position 0")
-            plan = StepPlan(rope_freqs(torch.arange(t, device=tokens.device), self.cfg.head_dim, self.cfg.rope_theta)[:, None])
+            plan = StepPlan(b, t, self._rotations(torch.arange(t, device=tokens.device)[:, None]))
         else:
             if seq_lens is None:
                 seq_lens = torch.zeros(b, dtype=torch.long, device=tokens.device)
-            cols_ = seq_lens[:, None] + torch.arange(t, device=tokens.device)
-            rows = torch.arange(b, device=tokens.device)[:, None].expand(b, t)
-            freqs = rope_freqs(cols_, self.cfg.head_dim, self.cfg.rope_theta).unsqueeze(2)
-            plan = StepPlan(freqs, rows, cols_, attention_mask(seq_lens, t, self._kv_len(cache, seq_lens, t)))
+            window = cache.window(self._kv_len(cache, seq_lens, t), t)
+            cols = seq_lens[:, None] + window.steps  # [B, T] cache slot (= position) of each new token
+            mask = window.slots <= cols.view(b, 1, t, 1)
+            plan = StepPlan(b, t, self._rotations(cols.unsqueeze(-1)), window.rows, cols, mask)
         prev_r: torch.Tensor | None = None
         for i, layer in enumerate(self.layers):
-            kv = None if cache is None else (cache.k[i], cache.v[i])
-            x, prev_r = layer(x, plan, kv, prev_r, self.moe_mode)
+            x, prev_r = layer(x, plan, None if window is None else window.layers[i], prev_r, self.moe_mode)
         if logits_at is not None:
-            x = x[torch.arange(b, device=x.device), logits_at].unsqueeze(1)
+            x = x.view(b, t, -1)[torch.arange(b, device=x.device), logits_at]
             t = 1
         logits = self.multi_output(self.out_norm(x))
         logits = logits if logits.dtype == torch.float32 else logits.float()

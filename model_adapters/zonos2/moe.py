@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from model_adapters.zonos2.layers import RMSNorm
+from model_adapters.zonos2.layers import Derived, RMSNorm
 
 MoEMode = Literal["fast", "loop", "gather", "grouped", "dense"]
 MOE_MODES: tuple[str, ...] = ("fast", "loop", "gather", "grouped", "dense")
@@ -46,7 +46,7 @@ def grouped_mm_supported(device: torch.device, dtype: torch.dtype, dims: tuple[i
     return _SUPPORT[key]
 
 
-class Router(nn.Module):
+class Router(Derived):
     def __init__(self, dim: int, router_dim: int, n_experts: int, top_k: int, eps: float, eda: bool) -> None:
         super().__init__()
         self.top_k = top_k
@@ -70,11 +70,13 @@ class Router(nn.Module):
         logits = self.router_mlp(self.rmsnorm_eda(r))
         probs = torch.softmax(logits, dim=-1, dtype=torch.float32)
         biases = self.balancing_biases
-        idx = torch.topk(probs + (biases if biases.dtype == torch.float32 else biases.float()), self.top_k, dim=-1).indices
+        if biases.dtype != torch.float32:  # exact: every bf16 value is an fp32 value
+            biases = self.derived("biases_fp32", biases.float, biases)
+        idx = torch.topk(probs + biases, self.top_k, dim=-1).indices
         return idx, probs.gather(-1, idx), r
 
 
-class Experts(nn.Module):
+class Experts(Derived):
     def __init__(self, n_experts: int, dim: int, inter: int) -> None:
         super().__init__()
         self.w13 = nn.Parameter(torch.empty(n_experts, 2 * inter, dim))
@@ -138,16 +140,24 @@ class Experts(nn.Module):
 
     def _grouped(self, x: torch.Tensor, idx: torch.Tensor, weights: torch.Tensor, into: torch.Tensor | None) -> torch.Tensor:
         n, k = idx.shape
-        n_experts = self.w13.shape[0]
-        experts, order = torch.sort(idx.view(-1), stable=True)  # rows grouped by expert
-        offs = torch.searchsorted(experts, torch.arange(n_experts, device=x.device), right=True, out_int32=True)
-        tok = order // k if k > 1 else order
-        h = torch._grouped_mm(x[tok], self.w13.transpose(-2, -1), offs=offs)  # [N*k, 2I]
-        y = torch._grouped_mm(self._act(h), self.w2.transpose(-2, -1), offs=offs)  # [N*k, D]
-        y = (y if y.dtype == torch.float32 else y.float()) * weights.view(-1, 1)[order]
+        w13t = self.derived("w13t", lambda: self.w13.transpose(-2, -1), self.w13)  # [E, D, 2I]
+        w2t = self.derived("w2t", lambda: self.w2.transpose(-2, -1), self.w2)  # [E, I, D]
+        ids = self.derived("ids", lambda: torch.arange(self.w13.shape[0], device=x.device), self.w13)
+        if n * k == 1:  # one row (batch-1 top-1 decode) is grouped as it stands: nothing to sort or gather
+            tok = None
+            offs = torch.searchsorted(idx.view(-1), ids, right=True, out_int32=True)
+        else:
+            experts, order = torch.sort(idx.view(-1), stable=True)  # rows grouped by expert
+            offs = torch.searchsorted(experts, ids, right=True, out_int32=True)
+            tok = order // k if k > 1 else order
+            x, weights = x[tok], weights.view(-1, 1)[order]
+        h = torch._grouped_mm(x, w13t, offs=offs)  # [N*k, 2I]
+        y = torch._grouped_mm(self._act(h), w2t, offs=offs)  # [N*k, D]
+        y = y * weights  # weights are fp32, so the product is taken and kept in fp32
         if into is not None and (k == 1 or into.dtype == torch.float32):  # one rounding per row, as a separate add
-            return into.index_add_(0, tok, y if into.dtype == torch.float32 else y.to(into.dtype))
-        out = torch.zeros(n, x.shape[1], device=x.device, dtype=torch.float32).index_add_(0, tok, y)
+            y = y if into.dtype == torch.float32 else y.to(into.dtype)
+            return into.add_(y) if tok is None else into.index_add_(0, tok, y)
+        out = y if tok is None else torch.zeros(n, y.shape[1], device=y.device, dtype=torch.float32).index_add_(0, tok, y)
         out = out if out.dtype == x.dtype else out.to(x.dtype)
         return out if into is None else into + out
 
@@ -168,12 +178,17 @@ class MoEFFN(nn.Module):
     def forward(
         self, x: torch.Tensor, prev_r: torch.Tensor | None, mode: MoEMode = "fast", residual: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """x [B, T, D] -> (output [B, T, D], router state r [B*T, R] for the next MoE layer).
+        """x [B, T, D] or [B*T, D] -> (output shaped like x, router state r [B*T, R] for the next MoE layer).
 
-        With `residual` (a fresh [B, T, D] tensor the caller owns) the output is residual + MoE(x),
+        With `residual` (a fresh tensor shaped like x that the caller owns) the output is residual + MoE(x),
         accumulated into it in place where the path allows.
         """
-        flat = x.view(-1, x.shape[-1])
+        flat = _rows(x)
         idx, weights, r = self.router(flat, prev_r)
-        into = None if residual is None else residual.view(-1, x.shape[-1])
-        return self.experts(flat, idx, weights, mode, into).view_as(x), r
+        out = self.experts(flat, idx, weights, mode, None if residual is None else _rows(residual))
+        return (out if out.dim() == x.dim() else out.view_as(x)), r
+
+
+def _rows(x: torch.Tensor) -> torch.Tensor:
+    """x [..., D] as [N, D] rows; the model's residual stream already is (no op then)."""
+    return x if x.dim() == 2 else x.view(-1, x.shape[-1])

@@ -71,12 +71,31 @@ class BatchSampler:
         self.top_p = col([p.top_p if 0.0 < p.top_p < 1.0 else float("inf") for p in params])
         self.min_p = col([max(float(p.min_p), 0.0) for p in params])
         windows = [max(int(p.repetition_window), 0) for p in params]
-        self.windows = torch.tensor(windows, dtype=torch.long, device=dev)
+        self.windows = torch.tensor(windows, dtype=torch.long, device=dev).view(-1, 1, 1)
         self.width = 0 if all(p.repetition_penalty == 1.0 for p in params) else max(windows, default=0)
         self.penalty = col([float(p.repetition_penalty) for p in params])
         n_cb = [-1 if p.repetition_codebooks < 0 else int(p.repetition_codebooks) for p in params]
         self.cb_limit = torch.tensor([10**6 if n < 0 else n for n in n_cb], device=dev).view(-1, 1, 1)
         self.noise: torch.Tensor | None = None
+        self._noise_rows: list[torch.Tensor] = []
+        self._shaped: dict[tuple[int, int], dict[str, torch.Tensor]] = {}
+
+    def _for_shape(self, n_cb: int, vocab: int, device: torch.device) -> dict[str, torch.Tensor]:
+        """Tensors that depend only on the batch's parameters and the logits' shape, built at the first
+        step instead of every step (each op is a dispatch; a decode step is host-bound)."""
+        key = (n_cb, vocab)
+        if key not in self._shaped:
+            batch = len(self.params)
+            seen = torch.zeros(batch, n_cb, vocab + 1, dtype=torch.bool, device=device)
+            self._shaped[key] = {
+                "steps": torch.arange(self.width, device=device).view(1, -1, 1),  # [1, W, 1]
+                "codebooks": torch.arange(n_cb, device=device).view(1, 1, n_cb) < self.cb_limit,  # [B, 1, 9]
+                "seen": seen,  # [B, 9, V + 1]: codes in the window, plus a dump column for everything else
+                "seen_by_id": seen.transpose(1, 2),  # [B, V + 1, 9], scattered along the ids
+                "seen_codes": seen[..., :vocab],
+                "kth": self.kth.expand(batch, n_cb, 1),
+            }
+        return self._shaped[key]
 
     def penalise(self, logits: torch.Tensor, history: torch.Tensor, generated: torch.Tensor) -> torch.Tensor:
         """Repetition penalty on [B, 9, V] logits from [B, H, 9] histories whose first generated[b] rows are real.
@@ -88,17 +107,17 @@ class BatchSampler:
         if self.width == 0 or history.shape[1] == 0:
             return logits
         batch, n_cb, vocab = logits.shape
-        steps = torch.arange(self.width, device=logits.device)
-        window = torch.minimum(self.windows, generated)
-        idx = (generated - window)[:, None] + steps  # [B, W]
-        recent = history.gather(1, idx.clamp(0, history.shape[1] - 1)[:, :, None].expand(batch, self.width, n_cb))
-        codebooks = torch.arange(n_cb, device=logits.device).view(1, 1, n_cb) < self.cb_limit.view(-1, 1, 1)
-        keep = (steps < window[:, None])[:, :, None] & codebooks & (recent < EOA_ID)
-        ids = torch.where(keep, recent, vocab)  # everything else -> a dump column
-        seen = torch.zeros(batch, n_cb, vocab + 1, dtype=torch.bool, device=logits.device)
-        seen.scatter_(2, ids.transpose(1, 2), True)
+        shaped = self._for_shape(n_cb, vocab, logits.device)
+        count = generated.view(-1, 1, 1)
+        window = torch.minimum(self.windows, count)  # [B, 1, 1]
+        idx = (count - window + shaped["steps"]).clamp(max=history.shape[1] - 1)  # [B, W, 1] the window's rows (past it: masked)
+        recent = history.gather(1, idx.expand(batch, self.width, n_cb))
+        keep = (shaped["steps"] < window) & shaped["codebooks"] & (recent < EOA_ID)
+        ids = torch.where(keep, recent, vocab)  # everything else -> the dump column
+        shaped["seen"].zero_()
+        shaped["seen_by_id"].scatter_(1, ids, True)
         pen = self.penalty
-        return torch.where(seen[..., :vocab], torch.where(logits > 0, logits / pen, logits * pen), logits)
+        return torch.where(shaped["seen_codes"], torch.where(logits > 0, logits / pen, logits * pen), logits)
 
     def filter(self, logits: torch.Tensor) -> torch.Tensor:
         """Temperature, top-k, softmax, top-p and min-p on [B, 9, V] logits -> probabilities.
@@ -108,7 +127,7 @@ class BatchSampler:
         """
         x = logits / self.temps
         if self.max_k < x.shape[-1]:  # topk up to the largest k, then each row's own k-th value
-            kth = torch.topk(x, self.max_k, dim=-1).values.gather(-1, self.kth.expand(*x.shape[:2], 1))
+            kth = torch.topk(x, self.max_k, dim=-1).values.gather(-1, self._for_shape(*x.shape[1:], x.device)["kth"])
             x = x.masked_fill(x < kth, float("-inf"))  # "<": every logit tied with the k-th survives
         probs = torch.softmax(x, dim=-1)
         if self.use_top_p:
@@ -127,8 +146,9 @@ class BatchSampler:
         probs = self.filter(x)
         if self.noise is None or self.noise.shape != probs.shape:
             self.noise = torch.empty_like(probs)
-        for b, gen in enumerate(self.generators):  # every row draws, used or not: streams stay aligned
-            self.noise[b].exponential_(1.0, generator=gen)
+            self._noise_rows = list(self.noise.unbind(0))
+        for row, gen in zip(self._noise_rows, self.generators):  # every row draws, used or not: streams stay aligned
+            row.exponential_(1.0, generator=gen)
         empty = probs.sum(dim=-1) <= 0
         drawn = (probs / self.noise).argmax(dim=-1)
         return torch.where(empty | self.cold, greedy(x), drawn)
@@ -136,7 +156,7 @@ class BatchSampler:
 
 def greedy(logits: torch.Tensor) -> torch.Tensor:
     """Argmax over the vocabulary, ignoring NaN (a NaN must never win)."""
-    return torch.nan_to_num(logits.float(), nan=float("-inf")).argmax(dim=-1)
+    return torch.nan_to_num(logits if logits.dtype == torch.float32 else logits.float(), nan=float("-inf")).argmax(dim=-1)
 
 
 def sample_batch(

@@ -248,6 +248,33 @@ def test_router_state_threads_through_moe_layers_only():
 
 
 @torch.no_grad()
+def test_weight_derived_tensors_follow_the_weights():
+    # Tensors built once from the weights (|temp| scale, stacked embedding table, expert transposes)
+    # must track in-place edits, casts and assigning loads exactly like the weights themselves:
+    # `model` builds them before each change, `fresh()` only after it.
+    def fresh(seed: int = 5, edit: bool = True) -> Zonos2Model:
+        m = tiny_model(seed=seed).prepare()
+        m.set_moe_mode("grouped")
+        if edit:
+            m.layers[0].attention.temp.mul_(-2.0)
+            m.multi_embedder.embedders[3].weight.add_(0.5)
+            m.layers[2].feed_forward.experts.w13.mul_(1.5)
+        return m
+
+    tokens = random_tokens(1, 6, seed=9)
+    model = fresh(edit=False)
+    assert torch.equal(model(tokens), fresh(edit=False)(tokens))
+    model.layers[0].attention.temp.mul_(-2.0)  # written in place after they were built
+    model.multi_embedder.embedders[3].weight.add_(0.5)
+    model.layers[2].feed_forward.experts.w13.mul_(1.5)
+    assert torch.equal(model(tokens), fresh()(tokens))
+    assert torch.equal(model.bfloat16()(tokens), fresh().bfloat16()(tokens))  # cast: rebuilt in the new dtype
+    other = fresh(seed=6, edit=False)
+    model.load_state_dict(other.state_dict(), assign=True)  # replaced (fp32 again): rebuilt from the new tensors
+    assert torch.equal(model.prepare()(tokens), fresh(seed=6, edit=False)(tokens))
+
+
+@torch.no_grad()
 def test_kv_cache_decode_matches_full_recompute():
     model = tiny_model(seed=2)
     seqs = random_tokens(2, 12, seed=5)
