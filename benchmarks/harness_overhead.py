@@ -7,7 +7,8 @@ model loading, feature extraction, scoring, and whole-set metrics' reference dat
 noise clips), the share of wall time spent outside them (harness overhead: manifest validation,
 hashing, caching, I/O, aggregation), the warm/cold wall-time ratio, and the process's peak
 resident memory after the cold run (models are released after each metric's stage, so the peak
-is the largest single stage, not their sum). Runs in a fresh temporary results folder.
+is the largest single stage, not their sum) beside the largest child process's (pool workers of
+pyworld and of `process_parallel` metrics, the TTS binaries), and the cold run's CPU time. Runs in a fresh temporary results folder.
 """
 
 from __future__ import annotations
@@ -55,11 +56,16 @@ def main() -> int:
         )
         cold, cold_stages = timed_run(cfg)
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        # the largest pool worker (pyworld, pooled metrics) and espeak-ng/flite processes
+        child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        cold_cpu = sum(r.ru_utime + r.ru_stime for r in cpu)
         warm, warm_stages = timed_run(cfg)
     print_stages("cold", cold, cold_stages)
     print_stages("warm", warm, warm_stages)
     print(f"\nwarm/cold wall-time ratio: {warm / cold:.4f}")
-    print(f"peak resident memory of the cold run: {peak_mb:.0f} MB")
+    print(f"cold run CPU time (this process and its children): {cold_cpu:.1f} s over {cold:.1f} s wall")
+    print(f"peak resident memory of the cold run: {peak_mb:.0f} MB (largest child process: {child_mb:.0f} MB)")
     return 0
 
 
