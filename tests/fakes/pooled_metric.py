@@ -12,7 +12,8 @@ _setups: dict[int, int] = {}  # per process id (a forked worker inherits its par
 
 
 class PooledLength(SampleMetric):
-    """Text length as the score; the text "boom" raises, so one input of a batch fails alone."""
+    """Text length as the score; the text "boom" raises, so one input of a batch fails alone, and
+    "die" ends the process that scores it, as a crash in native code would."""
 
     info = MetricInfo("pooled_len", "1", "sample", (Column("n_chars", True),), ("audio", "text"), "x", "lite", "lite")
     process_parallel = True
@@ -26,6 +27,8 @@ class PooledLength(SampleMetric):
         _setups[os.getpid()] = _setups.get(os.getpid(), 0) + 1
 
     def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
+        if any(inp.text == "die" for inp in inputs):
+            os._exit(3)
         if any(inp.text == "boom" for inp in inputs):
             raise ValueError("boom")
         return [

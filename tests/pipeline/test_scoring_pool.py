@@ -84,6 +84,16 @@ def test_pocketsphinx_rows_are_the_same_pooled_and_in_process(tmp_path, two_work
     assert all(pooled[f"k{i}"]["status"] == "ok" and "hyp_raw" in pooled[f"k{i}"] for i in (0, 1, 3))
 
 
+def test_an_input_that_kills_its_worker_is_one_error_row_and_the_stage_goes_on(tmp_path, two_workers):
+    texts = [f"item {'z' * i}" for i in range(30)]
+    texts[11] = "die"
+    rows, stats = _score(PooledLength(), _inputs(texts), tmp_path / "d")
+    assert list(rows) == [f"k{i}" for i in range(30)] and stats.computed == 30
+    assert rows["k11"]["status"] == "error" and "process died" in rows["k11"]["error"]
+    assert all(rows[f"k{i}"]["n_chars"] == len(texts[i]) for i in range(30) if i != 11)
+    assert not cpu_pool.pool_started()
+
+
 def _square(x: int) -> int:
     return x * x
 

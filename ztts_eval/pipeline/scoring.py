@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ztts_eval.metrics.base import ERROR, CorpusMetric, Metric, SampleMetric, ScoreInput, error_row
-from ztts_eval.metrics.common.cpu_pool import cpu_imap, default_workers, shutdown
+from ztts_eval.metrics.common.cpu_pool import default_workers, shutdown
 from ztts_eval.pipeline.generation import StageStats
 from ztts_eval.store import Store, score_key
 
@@ -85,7 +85,12 @@ def cached_map(
         if pooled:  # tasks small enough to keep every worker busy to the end (rows do not depend on batching)
             size = min(size, -(-len(todo) // (8 * default_workers())))
         batches = [todo[i : i + size] for i in range(0, len(todo), size)]
-        results = _pooled(metric, batches) if pooled else _in_process(metric, fn, on_error, batches)
+        if pooled:
+            from ztts_eval.pipeline.scoring_pool import pooled_batches
+
+            results = pooled_batches(metric, batches)
+        else:
+            results = _in_process(metric, fn, on_error, batches)
         t0 = time.perf_counter()
         try:
             for batch, values in zip(batches, results):  # in order, each stored as soon as it is back
@@ -111,32 +116,6 @@ def _in_process(metric: Metric, fn, on_error, batches: list[list[ScoreInput]]) -
     metric.setup()
     for batch in batches:
         yield _guarded(fn, batch, on_error)
-
-
-def _pooled(metric: Metric, batches: list[list[ScoreInput]]) -> Iterator[list[Any]]:
-    # fresh workers, forked now: they hold every module loaded so far (metrics from --include too)
-    shutdown()
-    params = dict(metric.params)
-    return cpu_imap(_score_in_worker, [(type(metric), params, batch) for batch in batches])
-
-
-_worker_metric: dict[tuple, Metric] = {}  # in a pool worker: the one metric it has set up
-
-
-def _score_in_worker(job: tuple[type, dict[str, Any], list[ScoreInput]]) -> list[Any]:
-    """A pool worker's side: the metric rebuilt from its class and parameters, set up once per
-    worker (not per batch) and kept until the pool ends with the stage."""
-    cls, params, batch = job
-    key = (cls, repr(sorted(params.items())))
-    metric = _worker_metric.get(key)
-    if metric is None:
-        for old in _worker_metric.values():
-            old.teardown()
-        _worker_metric.clear()
-        metric = cls(**params)
-        metric.setup()
-        _worker_metric[key] = metric
-    return _guarded(metric.score_batch, batch, error_row)
 
 
 def score_samples(metric: SampleMetric, inputs, store, *, force=False, progress=None):
