@@ -4,6 +4,7 @@ reference), rows that say which process made them and how often it set the metri
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from ztts_eval.metrics.base import Column, MetricInfo, SampleMetric, ScoreInput
@@ -12,8 +13,9 @@ _setups: dict[int, int] = {}  # per process id (a forked worker inherits its par
 
 
 class PooledLength(SampleMetric):
-    """Text length as the score; the text "boom" raises, so one input of a batch fails alone, and
-    "die" ends the process that scores it, as a crash in native code would."""
+    """Text length as the score; the text "boom" raises, so one input of a batch fails alone,
+    "die" ends the process that scores it, as a crash in native code would, and "slow" takes a
+    while (so a crash elsewhere happens while it runs)."""
 
     info = MetricInfo("pooled_len", "1", "sample", (Column("n_chars", True),), ("audio", "text"), "x", "lite", "lite")
     process_parallel = True
@@ -27,6 +29,7 @@ class PooledLength(SampleMetric):
         _setups[os.getpid()] = _setups.get(os.getpid(), 0) + 1
 
     def score_batch(self, inputs: list[ScoreInput]) -> list[dict[str, Any]]:
+        time.sleep(0.5 if any(inp.text == "slow" for inp in inputs) else 0.02)  # long enough that both workers get batches
         if any(inp.text == "die" for inp in inputs):
             os._exit(3)
         if any(inp.text == "boom" for inp in inputs):

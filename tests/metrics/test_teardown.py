@@ -96,7 +96,8 @@ def test_resemblyzer_encoder_is_freed_after_scoring(tmp_path):
     check_released(ResemblyzerSim(), "_encoder", tmp_path)
 
 
-def test_pocketsphinx_decoder_is_freed_after_scoring(tmp_path):
+def test_pocketsphinx_decoder_is_freed_after_scoring(tmp_path, monkeypatch):
+    monkeypatch.setattr(PocketsphinxWer, "process_parallel", False)  # scored here, not in pool workers
     check_released(PocketsphinxWer(), "_decoder", tmp_path)
 
 

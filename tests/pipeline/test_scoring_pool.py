@@ -94,6 +94,24 @@ def test_an_input_that_kills_its_worker_is_one_error_row_and_the_stage_goes_on(t
     assert not cpu_pool.pool_started()
 
 
+def test_a_crash_in_the_last_batch_beside_a_slow_one_never_reaches_the_run(tmp_path, two_workers):
+    # one input per batch here (4 inputs, 2 workers): "slow" is running when "die" breaks the pool,
+    # and "die" is then the only batch left; neither may run in the harness's own process
+    texts = ["a", "b", "slow", "die"]
+    rows, _ = _score(PooledLength(), _inputs(texts), tmp_path / "s")
+    assert [rows[f"k{i}"]["status"] for i in range(4)] == ["ok", "ok", "ok", "error"]
+    assert all(rows[f"k{i}"]["pid"] != os.getpid() for i in range(3))
+    assert rows["k2"]["n_chars"] == 4 and rows["k3"]["transient"] is True
+
+
+def test_a_died_row_is_not_cached_so_a_rerun_tries_again(tmp_path, two_workers):
+    texts = ["one", "die", "three"]
+    first, _ = _score(PooledLength(), _inputs(texts), tmp_path / "r")
+    again, stats = _score(PooledLength(), _inputs(texts), tmp_path / "r")
+    assert first["k1"]["status"] == again["k1"]["status"] == "error"
+    assert (stats.cached, stats.computed) == (2, 1)
+
+
 def _square(x: int) -> int:
     return x * x
 
@@ -116,3 +134,17 @@ def test_a_metric_from_include_is_pooled_even_when_the_pool_predates_it(tmp_path
     rows, _ = _score(metric, _inputs(["ab", "abc", "abcd"]), tmp_path / "i")
     assert [rows[f"k{i}"]["n_chars"] for i in range(3)] == [2, 3, 4]
     assert {rows[f"k{i}"]["pid"] for i in range(3)}.isdisjoint({os.getpid()})
+
+
+def test_an_interrupted_stage_stops_its_workers_instead_of_waiting_for_their_batches(tmp_path, two_workers):
+    import time
+
+    busy = cpu_pool.executor(2).submit(time.sleep, 60)  # a batch that would hold the stage for a minute
+    time.sleep(0.2)  # handed to a worker
+    t0 = time.monotonic()
+    cpu_pool.shutdown(kill=True)
+    assert time.monotonic() - t0 < 30 and busy.done() and not cpu_pool.pool_started()
+
+
+def test_a_worker_never_submits_to_the_pool_it_inherited(two_workers):
+    assert cpu_pool.executor(2).submit(cpu_pool.pool_started).result() is False

@@ -82,7 +82,8 @@ class Metric(ABC):
     batch_size: int = 16  # inputs per call of score_batch / features
     # True declares it safe to score on the run's process pool (sample metrics, CPU): each row
     # depends on its own input alone (not on what the same model scored before it), the metric
-    # rebuilds from (class, params) in another process, and it keeps no store or counters.
+    # rebuilds from (class, params) in another process (preflight + setup run there), and it keeps
+    # no store or counters and does not use the pool itself (pipeline/scoring_pool.py).
     process_parallel: bool = False
 
     def __init__(self, **params: Any) -> None:

@@ -80,7 +80,8 @@ def cached_map(
             stats.cached += 1
     metric.bind_store(store)  # metrics with their own intermediate cache (ASR transcripts, frames)
     if todo:
-        pooled = pool and metric.process_parallel and default_workers() > 1 and len(todo) > 1
+        # even one input or one core: a crash in the metric's native code then costs a row, not the run
+        pooled = pool and metric.process_parallel
         size = max(1, metric.batch_size)
         if pooled:  # tasks small enough to keep every worker busy to the end (rows do not depend on batching)
             size = min(size, -(-len(todo) // (8 * default_workers())))
@@ -95,12 +96,18 @@ def cached_map(
         try:
             for batch, values in zip(batches, results):  # in order, each stored as soon as it is back
                 stats.model_s += time.perf_counter() - t0
-                store.put_many("scores", {keyed[inp.key]: {"value": v} for inp, v in zip(batch, values)})
+                # a transient error (the scoring process died) is reported, not cached: a re-run retries it
+                lasting = {keyed[inp.key]: {"value": v} for inp, v in zip(batch, values) if not _transient(v)}
+                store.put_many("scores", lasting)
                 out.update({inp.key: v for inp, v in zip(batch, values)})
                 stats.computed += len(batch)
                 if progress:
                     progress(len(batch))
                 t0 = time.perf_counter()
+        except BaseException:
+            if pooled:
+                shutdown(kill=True)  # interrupted: stop the workers now, not after the batches they hold
+            raise
         finally:
             if pooled:
                 shutdown()  # the workers' copies of the model go with them
@@ -109,6 +116,10 @@ def cached_map(
     stats.extra.update(metric.counters)
     stats.wall_s = time.perf_counter() - t_start
     return out, stats
+
+
+def _transient(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("transient") is True
 
 
 def _in_process(metric: Metric, fn, on_error, batches: list[list[ScoreInput]]) -> Iterator[list[Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -26,12 +26,20 @@ def default_workers() -> int:
     return max(1, cores or 1)
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
+def executor(workers: int | None = None) -> ProcessPoolExecutor:
+    """The run's pool with `workers` processes (default: every core), started if need be."""
     global _pool, _pool_workers
+    workers = workers or default_workers()
     if _pool is None or _pool_workers != workers:
         shutdown()
-        _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers), workers
+        _pool, _pool_workers = ProcessPoolExecutor(max_workers=workers, initializer=_in_worker), workers
     return _pool
+
+
+def _in_worker() -> None:
+    """A forked worker inherits the parent's handle on the pool: it must never submit to it."""
+    global _pool, _pool_workers
+    _pool, _pool_workers = None, 0
 
 
 def cpu_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None = None) -> list[Any]:
@@ -40,22 +48,18 @@ def cpu_map(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None =
     workers = workers or default_workers()
     if workers <= 1 or len(jobs) < MIN_ITEMS:
         return [fn(j) for j in jobs]
-    return list(_executor(workers).map(fn, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
+    return list(executor(workers).map(fn, jobs, chunksize=max(1, len(jobs) // (4 * workers))))
 
 
-def cpu_imap(fn: Callable[[Any], Any], jobs: Sequence[Any], workers: int | None = None) -> Iterator[Any]:
-    """`fn(j)` for each job in order, yielded as soon as it and every job before it are done (the
-    caller stores and reports progress per job while the others run); one job per task."""
-    workers = workers or default_workers()
-    if workers <= 1 or len(jobs) < 2:
-        return (fn(j) for j in jobs)
-    return _executor(workers).map(fn, jobs)
-
-
-def shutdown() -> None:
-    """End the pool (end of a run, or of a stage whose workers hold models); the next call starts a new one."""
+def shutdown(kill: bool = False) -> None:
+    """End the pool (end of a run, or of a stage whose workers hold models); the next call starts a
+    new one. `kill` (an interrupted stage) stops the workers mid-task instead of letting the tasks
+    already handed to them finish."""
     global _pool, _pool_workers
     if _pool is not None:
+        if kill:
+            for proc in list((getattr(_pool, "_processes", None) or {}).values()):
+                proc.terminate()
         _pool.shutdown(wait=True, cancel_futures=True)
     _pool, _pool_workers = None, 0
 

@@ -8,11 +8,13 @@ utterance to the next: a clip's transcript depended on the clips decoded before 
 and sample clips changed with the order), so a resumed, limited or parallel run could disagree
 with a full one. Version 3 restarts the stream before every clip (`start_stream`), which makes
 each transcript equal to a fresh decoder's, whatever came before; that is what lets the metric
-run on every core (`process_parallel`).
+run on every core (`process_parallel`). pocketsphinx 5.x marks `start_stream` deprecated and
+"unnecessary"; measured here it is necessary, so the package is pinned below 6.
 """
 
 from __future__ import annotations
 
+import warnings
 from importlib.metadata import version
 from typing import Any
 
@@ -56,7 +58,9 @@ class PocketsphinxWer(SampleMetric):
 
     def transcribe(self, samples: np.ndarray) -> str:
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
-        self._decoder.start_stream()  # fresh noise statistics: the transcript depends on this clip alone
+        with warnings.catch_warnings():  # 5.x calls it "deprecated and unnecessary"; it is necessary (v3)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._decoder.start_stream()  # fresh noise statistics: the transcript depends on this clip alone
         self._decoder.start_utt()
         self._decoder.process_raw(pcm, full_utt=True)
         self._decoder.end_utt()
