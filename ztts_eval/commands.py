@@ -43,14 +43,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ztts_eval.metrics.base import MetricSetupError
     from ztts_eval.pipeline.runner import RunConfig, RunError, run_evaluation
     from ztts_eval.registry import RegistryError
+    from ztts_eval.setup.params import by_metric
 
     if args.models:
         from ztts_eval.setup.models_dir import ENV
 
         os.environ[ENV] = str(args.models)  # every loader, and every worker process, reads it
-    metric_params: dict[str, dict[str, str]] = {}
-    for metric, key, value in args.metric_param:
-        metric_params.setdefault(metric, {})[key] = value
+    metric_params = by_metric(args.metric_param)
     cfg = RunConfig(
         model=args.model,
         suite=args.suite,

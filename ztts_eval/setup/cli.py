@@ -36,12 +36,10 @@ def add_parsers(sub: argparse._SubParsersAction, parsers: dict[str, Callable[[st
 def selected_pieces(args: argparse.Namespace) -> list:
     """The pieces of the selected model and metrics, with parameters checked as `run` checks them."""
     from ztts_eval import registry
-    from ztts_eval.setup.params import check_params
+    from ztts_eval.setup.params import by_metric, check_params
     from ztts_eval.setup.pieces import pieces_for
 
-    metric_params: dict[str, dict[str, str]] = {}
-    for metric, key, value in args.metric_param:
-        metric_params.setdefault(metric, {})[key] = value
+    metric_params = by_metric(args.metric_param)
     if args.metrics is not None:
         names = registry.resolve_quality(args.metrics, metric_params)
     else:

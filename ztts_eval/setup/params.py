@@ -147,3 +147,11 @@ def check_params(kind: str, owner: str, cls: type, given: Mapping[str, Any]) -> 
 def describe_params(cls: type) -> list[str]:
     """One line per parameter, for `ztts-eval ls --params NAME`."""
     return [spec.describe() for spec in declared_params(cls).values()]
+
+
+def by_metric(triples: list[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """`--metric-param METRIC.KEY=VALUE` triples as {metric: {key: value}} (the last value of a key wins)."""
+    out: dict[str, dict[str, str]] = {}
+    for metric, key, value in triples:
+        out.setdefault(metric, {})[key] = value
+    return out

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from ztts_eval.metrics.base import MetricSetupError
     from ztts_eval.pipeline.runner import RunError
     from ztts_eval.registry import RegistryError
+    from ztts_eval.setup.params import by_metric
     from ztts_eval.speed.arrivals import check_rate, parse_concurrency
     from ztts_eval.speed.run import SpeedConfig, run_speed
 
@@ -54,9 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"{name} must be {'>= 0' if name == '--warmup' else '>= 1'}, got {value}")
         if args.duration is not None and args.duration <= 0:
             raise ValueError(f"--duration must be > 0, got {args.duration}")
-        metric_params: dict[str, dict[str, str]] = {}
-        for metric, key, value in args.metric_param:
-            metric_params.setdefault(metric, {})[key] = value
+        metric_params = by_metric(args.metric_param)
         cfg = SpeedConfig(
             model=args.model,
             suite=args.suite,
