@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import string
 import sys
 import time
 from pathlib import Path
@@ -48,22 +47,6 @@ def corrupt(tokens: list[str], vocab: list[str], rate: float, rng: random.Random
     return out
 
 
-def seedtts_style(hyp: str, truth: str, lang: str):
-    """Seed-TTS-Eval's per-utterance scoring path (run_wer.py's process_one), re-expressed."""
-    import jiwer
-    from zhon.hanzi import punctuation
-
-    for x in punctuation + string.punctuation:
-        if x != "'":
-            truth, hyp = truth.replace(x, ""), hyp.replace(x, "")
-    truth, hyp = truth.replace("  ", " "), hyp.replace("  ", " ")
-    if lang == "zh":
-        truth, hyp = " ".join(truth), " ".join(hyp)
-    else:
-        truth, hyp = truth.lower(), hyp.lower()
-    return jiwer.process_words(truth, hyp)
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=2000)
@@ -73,6 +56,7 @@ def main() -> int:
     import jiwer
     from rapidfuzz.distance import Levenshtein as RF
 
+    from tests.fakes.upstream_seedtts import process_one
     from tests.metrics.wer.test_text_norm import GOLDEN
     from ztts_eval.metrics.dswed.distance import weighted_levenshtein
     from ztts_eval.metrics.wer.edit_distance import edit_counts
@@ -100,7 +84,7 @@ def main() -> int:
             ours, theirs = edit_counts(r, h), jiwer.process_words(jr, jh)
             assert ours.errors == theirs.substitutions + theirs.deletions + theirs.insertions, (r, h)
         ours = per_second(edit_counts, pairs, args.seconds)
-        upstream = per_second(seedtts_style, texts, args.seconds)
+        upstream = per_second(process_one, texts, args.seconds)
         plain = per_second(jiwer.process_words, jiwer_pairs, args.seconds)
         print(
             f"WER {lang}: edit_counts {ours:9.0f}/s | seed-tts-eval process_one+jiwer {upstream:9.0f}/s | jiwer alone {plain:9.0f}/s"

@@ -1,22 +1,18 @@
 """`wer.variant=seedtts` against Seed-TTS-Eval's `run_wer.py` (BytedanceSpeech/seed-tts-eval 95003fe;
 CV3-Eval's utils/run_wer.py f3b7ed5 extends it to ja/ko and lowercases other languages).
 
-`upstream_wer` below re-states what that script does before jiwer (it cannot be imported: it
-loads Whisper/Paraformer at import) and then calls jiwer itself, whose default transform does the
-whitespace handling and the token split. Golden cases are also hand-counted, so a wrong reading
+`tests/fakes/upstream_seedtts.py` re-states what that script does before jiwer (it cannot be
+imported: it loads Whisper/Paraformer at import) and then calls jiwer itself, whose default
+transform does the whitespace handling and the token split. Golden cases are also hand-counted, so a wrong reading
 of the script fails even if both sides shared it.
 """
 
 from __future__ import annotations
 
-import string
-
-import jiwer
 import numpy as np
 import pytest
-import zhconv
-from zhon.hanzi import punctuation
 
+from tests.fakes.upstream_seedtts import upstream_wer as upstream
 from ztts_eval.metrics.wer import seedtts
 from ztts_eval.metrics.wer.rows import transcript_row
 from ztts_eval.metrics.wer.text_norm import normalize
@@ -25,19 +21,7 @@ NBSP, THIN, IDEO, TAB = "\u00a0", "\u2009", "\u3000", "\t"
 
 
 def upstream_wer(ref: str, hyp: str, lang: str) -> tuple[float, int, int]:
-    """(WER, errors, reference tokens) as run_wer.py computes them for one utterance."""
-    if lang == "zh":  # run_asr converts the Paraformer output before process_one; never the reference
-        hyp = zhconv.convert(hyp, "zh-cn")
-    for mark in punctuation + string.punctuation:
-        if mark != "'":
-            ref, hyp = ref.replace(mark, ""), hyp.replace(mark, "")
-    ref, hyp = ref.replace("  ", " "), hyp.replace("  ", " ")
-    if lang in ("zh", "ja", "ko"):
-        ref, hyp = " ".join(ref), " ".join(hyp)
-    else:
-        ref, hyp = ref.lower(), hyp.lower()
-    out = jiwer.process_words(ref, hyp)  # jiwer's default wer transform, as compute_measures used
-    return out.wer, out.substitutions + out.deletions + out.insertions, out.hits + out.substitutions + out.deletions
+    return upstream(hyp, ref, lang)
 
 
 # (language, reference, hypothesis, errors, reference tokens): counted by hand from the script

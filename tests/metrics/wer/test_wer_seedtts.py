@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from tests.fakes.upstream_seedtts import upstream_wer
 from ztts_eval.metrics.base import MetricSetupError, ScoreInput
 from ztts_eval.store import Store
 
@@ -53,24 +54,6 @@ def upstream_en(whisper_dir, path) -> str:
     return processor.batch_decode(ids, skip_special_tokens=True)[0]
 
 
-def upstream_wer(hypo: str, truth: str, lang: str) -> float:
-    """run_wer.py's process_one → jiwer, for the golden value."""
-    import string
-
-    import jiwer
-    from zhon.hanzi import punctuation
-
-    for x in punctuation + string.punctuation:
-        if x != "'":
-            truth, hypo = truth.replace(x, ""), hypo.replace(x, "")
-    truth, hypo = truth.replace("  ", " "), hypo.replace("  ", " ")
-    if lang == "zh":
-        truth, hypo = " ".join(truth), " ".join(hypo)
-    else:
-        truth, hypo = truth.lower(), hypo.lower()
-    return jiwer.process_words(truth, hypo).wer
-
-
 def test_english_follows_run_wer_and_caches_transcripts(whisper_dir, tmp_path):
     from ztts_eval.metrics.wer.wer_seedtts import SeedTtsWer
 
@@ -87,7 +70,7 @@ def test_english_follows_run_wer_and_caches_transcripts(whisper_dir, tmp_path):
     for row, i in zip(rows, inputs):
         want = upstream_en(whisper_dir, i.audio_path)
         assert row["status"] == "ok" and row["hyp_raw"] == want and want
-        assert row["wer_seedtts"] == pytest.approx(100 * upstream_wer(want, i.text, "en"))
+        assert row["wer_seedtts"] == pytest.approx(100 * upstream_wer(want, i.text, "en")[0])
         assert row["asr_judge"] == "whisper" and row["normalizer"].startswith("ztts-norm-") and "/seedtts" in row["normalizer"]
     assert rows[0]["ref_norm"] == "hello world it's me"
     assert metric.counters == {"transcripts_computed": 2, "transcripts_cached": 0}
@@ -126,7 +109,7 @@ def test_chinese_goes_to_the_paraformer_worker(whisper_dir, tmp_path):
     assert info["funasr"] == "stand-in"
     assert rows[0]["status"] == "ok" and rows[0]["wer_seedtts"] == 0.0  # zhconv on the hypothesis: 氣 → 气
     assert rows[0]["hyp_raw"] == "今天天氣很好" and rows[0]["unit"] == "char" and rows[0]["asr_judge"] == "paraformer"
-    assert rows[1]["wer_seedtts"] == pytest.approx(100 * upstream_wer("你好", "你好吗", "zh"))
+    assert rows[1]["wer_seedtts"] == pytest.approx(100 * upstream_wer("你好", "你好吗", "zh")[0])
     assert rows[2]["status"] == "error" and "Paraformer-zh: KeyError" in rows[2]["error"]
     assert rows[3]["status"] == "ok" and rows[3]["asr_judge"] == "whisper"
     assert rows[4]["status"] == "error" and "2 channels" in rows[4]["error"]
